@@ -1,0 +1,35 @@
+import { Host } from '../core/host.ts';
+
+interface IngestFlags {
+  batchSize?: number;
+  lang?: string;
+  force?: boolean;
+}
+
+/** `tessera ingest <job>`: run a job to its end, print its summary; exit code 1 when the run failed. */
+export async function ingestCommand(job: string, flags: IngestFlags): Promise<void> {
+  const host = await Host.start();
+  try {
+    const options = {
+      ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
+      ...(flags.lang !== undefined ? { languages: flags.lang } : {}),
+      ...(flags.force ? { force: true } : {}),
+    };
+    const run = await host.runJob(job, options, 'cli');
+    const summary = [
+      `run ${run.id}: ${run.status}`,
+      run.sourceVersion ? `version ${run.sourceVersion}` : undefined,
+      `inserted ${run.inserted}, updated ${run.updated}, unchanged ${run.unchanged}, invalid ${run.invalid}`,
+      `${run.durationMs ?? 0} ms`,
+    ].filter(Boolean);
+    process.stdout.write(`${summary.join(' · ')}\n`);
+    if (run.message) process.stdout.write(`${run.message}\n`);
+    if (run.invalid > 0) process.stdout.write(`Invalid records are kept with their reasons: query invalidRecords(runId: "${run.id}").\n`);
+    if (run.status === 'failed') {
+      process.stderr.write(`tessera: [${run.errorCode}] ${run.error}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await host.stop();
+  }
+}

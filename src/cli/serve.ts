@@ -1,0 +1,34 @@
+import { Host } from '../core/host.ts';
+import { startServer } from '../server/http-server.ts';
+
+/** `tessera serve`: start the host and the server; stop gracefully on SIGTERM/SIGINT. */
+export async function serveCommand(): Promise<void> {
+  const host = await Host.start();
+  const server = await startServer(host);
+  host.logger.info(
+    { url: `${server.url}/graphql`, database: host.db.kind, pubsub: host.bus.kind, plugins: host.plugins.map((plugin) => plugin.definition.name) },
+    `Tessera listening on ${server.url}/graphql (HTTP and graphql-ws); open it in a browser for the GraphQL IDE`,
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      host.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    host.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    server
+      .stop()
+      .then(() => {
+        host.logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        host.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await host.afterStart();
+}

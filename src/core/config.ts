@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/** Environment variables Tessera reads for itself; plugins declare their own (see PluginConfig). */
+export const coreEnvironment = {
+  PORT: 'HTTP port of the API (HTTP and graphql-ws share it)',
+  HOST: 'Interface to listen on',
+  DATABASE_URL: 'PostgreSQL connection string; unset = embedded PGlite in TESSERA_DATA_DIR',
+  TESSERA_DATA_DIR: 'Directory of the embedded database',
+  REDIS_URL: 'Redis connection string for pub/sub; unset = in-memory pub/sub (one process)',
+  TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
+  TESSERA_SAMPLE_DATA: 'Load sample data into an empty database at start (true/false)',
+  LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent',
+  NODE_ENV: 'production turns off the GraphQL IDE',
+  TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
+} as const;
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const coreConfigSchema = z.object({
+  PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
+    .optional(),
+  TESSERA_DATA_DIR: z.string().min(1).default('.tessera'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
+    .optional(),
+  TESSERA_PLUGINS: z.string().optional(),
+  TESSERA_SAMPLE_DATA: booleanString.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+  TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export interface CoreConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  /** Plugin names or module paths, in the order given; undefined = all built-ins. */
+  plugins: string[] | undefined;
+  sampleData: boolean;
+  logLevel: z.infer<typeof coreConfigSchema>['LOG_LEVEL'];
+  production: boolean;
+  shutdownTimeoutMs: number;
+}
+
+/** Reads and validates Tessera's own settings; empty strings count as unset. */
+export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
+  const input = Object.fromEntries(
+    Object.keys(coreEnvironment).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = coreConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment: ${problems.join('; ')}. Fix these variables (see README, Configuration).`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: path.resolve(c.TESSERA_DATA_DIR),
+    redisUrl: c.REDIS_URL,
+    plugins: c.TESSERA_PLUGINS?.split(',').map((name) => name.trim()).filter(Boolean),
+    sampleData: c.TESSERA_SAMPLE_DATA,
+    logLevel: c.LOG_LEVEL,
+    production: c.NODE_ENV === 'production',
+    shutdownTimeoutMs: c.TESSERA_SHUTDOWN_TIMEOUT_MS,
+  };
+}

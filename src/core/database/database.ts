@@ -1,0 +1,104 @@
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../../generated/prisma/client.ts';
+import type { Logger } from '../logger.ts';
+import { ErrorCode, TesseraError } from '../errors.ts';
+import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded.ts';
+
+export type { PrismaClient } from '../../generated/prisma/client.ts';
+
+export type QueryListener = (sql: string) => void;
+
+/** One database for the whole process: Prisma for reads and ordinary writes, the pg pool for bulk SQL. */
+export interface Database {
+  kind: 'embedded' | 'server';
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  /** Calls `listener` with the text of every SQL statement sent (tests count statements; metrics time them). */
+  onQuery(listener: QueryListener): () => void;
+  /** Resolves when the database answers `SELECT 1`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL URL; undefined = embedded PGlite in `dataDir`. */
+  url: string | undefined;
+  dataDir: string;
+  logger: Logger;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = options.url;
+  if (url === undefined) {
+    embedded = await openEmbeddedDatabase(options.dataDir, options.logger);
+    url = embedded.url;
+  }
+  const listeners = new Set<QueryListener>();
+
+  // Every statement, Prisma's and ours, goes through this client class: one place to observe them.
+  class ObservedClient extends pg.Client {
+    // pg's query() has many overloads; forwarding them unchanged keeps its types.
+    override query(...args: unknown[]): never {
+      if (listeners.size > 0) {
+        const first = args[0] as string | { text?: string };
+        const text = typeof first === 'string' ? first : (first?.text ?? '');
+        for (const listener of listeners) listener(text);
+      }
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
+  }
+
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? (embedded ? 8 : 20),
+    Client: ObservedClient,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', (error) => options.logger.error({ err: error }, 'idle database connection failed'));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+
+  const database: Database = {
+    kind: embedded ? 'embedded' : 'server',
+    prisma,
+    pool,
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+  try {
+    await database.ping();
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw new TesseraError(
+      ErrorCode.DATABASE_UNAVAILABLE,
+      `Cannot reach the database${embedded ? ' (embedded)' : ` at ${redactUrl(url)}`}: ${(error as Error).message}. ` +
+        'Check DATABASE_URL and that the server is running, or unset DATABASE_URL to use the embedded database.',
+      { cause: error },
+    );
+  }
+  return database;
+}
+
+/** A connection string without its password, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

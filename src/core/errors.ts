@@ -1,0 +1,80 @@
+/**
+ * Typed errors with stable codes. Every code maps to a GraphQL `extensions.code`; messages say what went wrong
+ * and how to fix it, because they are read by operators and plugin authors, not only by programs.
+ */
+export const ErrorCode = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  PLUGIN_UNKNOWN: 'PLUGIN_UNKNOWN',
+  PLUGIN_INVALID: 'PLUGIN_INVALID',
+  PLUGIN_DUPLICATE: 'PLUGIN_DUPLICATE',
+  PLUGIN_DEPENDENCY_MISSING: 'PLUGIN_DEPENDENCY_MISSING',
+  PLUGIN_DEPENDENCY_CYCLE: 'PLUGIN_DEPENDENCY_CYCLE',
+  PLUGIN_CONFIG_INVALID: 'PLUGIN_CONFIG_INVALID',
+  PLUGIN_INIT_FAILED: 'PLUGIN_INIT_FAILED',
+  PLUGIN_HOST_INCOMPATIBLE: 'PLUGIN_HOST_INCOMPATIBLE',
+  DATABASE_LOCKED: 'DATABASE_LOCKED',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  MIGRATION_FAILED: 'MIGRATION_FAILED',
+  JOB_UNKNOWN: 'JOB_UNKNOWN',
+  JOB_OPTIONS_INVALID: 'JOB_OPTIONS_INVALID',
+  INGEST_UPSTREAM_AUTH: 'INGEST_UPSTREAM_AUTH',
+  INGEST_UPSTREAM_THROTTLED: 'INGEST_UPSTREAM_THROTTLED',
+  INGEST_UPSTREAM_UNAVAILABLE: 'INGEST_UPSTREAM_UNAVAILABLE',
+  INGEST_UPSTREAM_ERROR: 'INGEST_UPSTREAM_ERROR',
+  INGEST_PAYLOAD_INVALID: 'INGEST_PAYLOAD_INVALID',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes whose message is safe to show to GraphQL clients as is. */
+const clientSafeCodes = new Set<ErrorCode>([ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.JOB_UNKNOWN, ErrorCode.JOB_OPTIONS_INVALID]);
+
+export interface TesseraErrorOptions {
+  cause?: unknown;
+  /** Structured facts for logs and GraphQL extensions (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+/** Base class of every error Tessera raises on purpose. */
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: TesseraErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** Whether clients may see this message; other errors are masked in GraphQL responses. */
+  get exposeToClient(): boolean {
+    return clientSafeCodes.has(this.code);
+  }
+}
+
+/** Raised when configuration (environment or plugin config) does not validate. */
+export class ConfigError extends TesseraError {
+  constructor(message: string, options?: TesseraErrorOptions) {
+    super(ErrorCode.CONFIG_INVALID, message, options);
+  }
+}
+
+/** Raised for a client's invalid argument; the message says which one and what is allowed. */
+export class BadUserInputError extends TesseraError {
+  constructor(message: string, options?: TesseraErrorOptions) {
+    super(ErrorCode.BAD_USER_INPUT, message, options);
+  }
+}
+
+export class NotFoundError extends TesseraError {
+  constructor(message: string, options?: TesseraErrorOptions) {
+    super(ErrorCode.NOT_FOUND, message, options);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,223 @@
+import type { IngestRun, Prisma } from '../../generated/prisma/client.ts';
+import type { Database } from '../database/database.ts';
+import type { EventBus } from '../pubsub.ts';
+import type { Logger } from '../logger.ts';
+import { ErrorCode, TesseraError, errorMessage } from '../errors.ts';
+import type { InvalidRecordInput, JobContext, JobCursorStore, JobDefinition, RunCounts, RunReporter } from './job.ts';
+import { ingestRunUpdatedTopic, toRunEvent, type EntityStats } from './run-events.ts';
+
+/** A job as registered by the host: the definition and the plugin that owns it. */
+export interface RegisteredJob {
+  plugin: string;
+  definition: JobDefinition;
+  /** The owning plugin's validated config. */
+  config: unknown;
+  logger: Logger;
+}
+
+export type RunTrigger = 'cli' | 'start' | 'api' | 'schedule';
+
+/**
+ * Runs jobs in this process, one run at a time per job, each with a run record that is updated and published
+ * as the job reports progress. A failing job fails its run (with the error's code and message) and never takes
+ * the process down.
+ */
+export class JobRunner {
+  private readonly jobs = new Map<string, RegisteredJob>();
+  private readonly active = new Map<string, { runId: string; controller: AbortController; done: Promise<IngestRun> }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  register(job: RegisteredJob): void {
+    this.jobs.set(job.definition.name, job);
+  }
+
+  list(): RegisteredJob[] {
+    return [...this.jobs.values()];
+  }
+
+  /** Starts a run and resolves with its final record. */
+  async run(jobName: string, rawOptions: unknown = {}, trigger: RunTrigger = 'api'): Promise<IngestRun> {
+    const { done } = await this.start(jobName, rawOptions, trigger);
+    return done;
+  }
+
+  /** Creates the run record and starts the job in the background; `done` resolves when it ends. */
+  async start(jobName: string, rawOptions: unknown = {}, trigger: RunTrigger = 'api'): Promise<{ run: IngestRun; done: Promise<IngestRun> }> {
+    const job = this.jobs.get(jobName);
+    if (!job) {
+      const known = [...this.jobs.keys()].join(', ') || 'none';
+      throw new TesseraError(ErrorCode.JOB_UNKNOWN, `Unknown job '${jobName}'. Enabled plugins offer: ${known}.`);
+    }
+    const parsed = job.definition.options.safeParse(rawOptions ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; ');
+      throw new TesseraError(ErrorCode.JOB_OPTIONS_INVALID, `Invalid options for job '${jobName}': ${problems}.`);
+    }
+    const running = this.active.get(jobName);
+    if (running) {
+      throw new TesseraError(ErrorCode.BAD_USER_INPUT, `Job '${jobName}' is already running (run ${running.runId}); wait for it or cancel it.`);
+    }
+    const run = await this.db.prisma.ingestRun.create({
+      data: { job: jobName, plugin: job.plugin, status: 'running', trigger, options: JSON.parse(JSON.stringify(parsed.data ?? {})) },
+    });
+    this.publish(run);
+    const controller = new AbortController();
+    const done = this.execute(job, run, parsed.data, controller).finally(() => this.active.delete(jobName));
+    this.active.set(jobName, { runId: run.id, controller, done });
+    return { run, done };
+  }
+
+  /** Asks a running job to stop; its run ends as failed with code CANCELLED. */
+  cancel(runId: string): boolean {
+    for (const entry of this.active.values()) {
+      if (entry.runId === runId) {
+        entry.controller.abort(new Error('cancelled'));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Cancels every running job and waits for their records to be final. */
+  async close(): Promise<void> {
+    const pending = [...this.active.values()];
+    for (const entry of pending) entry.controller.abort(new Error('the server is shutting down'));
+    await Promise.allSettled(pending.map((entry) => entry.done));
+  }
+
+  private async execute(job: RegisteredJob, run: IngestRun, options: unknown, controller: AbortController): Promise<IngestRun> {
+    const logger = job.logger.child({ job: job.definition.name, runId: run.id });
+    const reporter = new PersistedRunReporter(this.db, run, (updated) => this.publish(updated));
+    const ctx: JobContext<unknown> = {
+      job: job.definition.name,
+      config: job.config,
+      logger,
+      db: this.db,
+      run: reporter,
+      cursor: cursorStore(this.db, job.definition.name),
+      signal: controller.signal,
+    };
+    const started = Date.now();
+    logger.info({ options }, 'job started');
+    try {
+      const outcome = await job.definition.run(ctx, options);
+      const current = reporter.current;
+      const status = outcome?.skipped ? 'skipped' : current.invalid > 0 ? 'completed_with_errors' : 'completed';
+      const final = await reporter.finish({ status, message: outcome?.message ?? current.message, durationMs: Date.now() - started });
+      logger.info(
+        { status, inserted: final.inserted, updated: final.updated, unchanged: final.unchanged, invalid: final.invalid, durationMs: final.durationMs },
+        'job finished',
+      );
+      return final;
+    } catch (error) {
+      const code = controller.signal.aborted ? 'CANCELLED' : error instanceof TesseraError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
+      const message = controller.signal.aborted ? `Cancelled: ${errorMessage(controller.signal.reason)}` : errorMessage(error);
+      logger.error({ err: error, code }, 'job failed');
+      return reporter.finish({ status: 'failed', error: message, errorCode: code, durationMs: Date.now() - started });
+    }
+  }
+
+  private publish(run: IngestRun): void {
+    this.bus.publish(ingestRunUpdatedTopic, toRunEvent(run));
+  }
+}
+
+class PersistedRunReporter implements RunReporter {
+  current: IngestRun;
+  private readonly stats: Record<string, EntityStats>;
+  // Updates are chained so that the row and the published events follow the order of the calls.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    run: IngestRun,
+    private readonly onUpdate: (run: IngestRun) => void,
+  ) {
+    this.current = run;
+    this.stats = {};
+  }
+
+  get runId(): string {
+    return this.current.id;
+  }
+
+  async setTotal(total: number) {
+    await this.update({ total });
+  }
+
+  async setSourceVersion(version: string) {
+    await this.update({ sourceVersion: version });
+  }
+
+  async message(text: string) {
+    await this.update({ message: text });
+  }
+
+  async progress(entity: string, processed: number, counts: RunCounts) {
+    const entry = (this.stats[entity] ??= { processed: 0, inserted: 0, updated: 0, unchanged: 0, invalid: 0 });
+    entry.processed += processed;
+    entry.inserted += counts.inserted ?? 0;
+    entry.updated += counts.updated ?? 0;
+    entry.unchanged += counts.unchanged ?? 0;
+    entry.invalid += counts.invalid ?? 0;
+    await this.update({
+      processed: { increment: processed },
+      inserted: { increment: counts.inserted ?? 0 },
+      updated: { increment: counts.updated ?? 0 },
+      unchanged: { increment: counts.unchanged ?? 0 },
+      invalid: { increment: counts.invalid ?? 0 },
+      stats: structuredClone(this.stats) as unknown as Prisma.InputJsonObject,
+    });
+  }
+
+  async invalid(records: readonly InvalidRecordInput[]) {
+    if (records.length === 0) return;
+    await this.db.prisma.invalidRecord.createMany({
+      data: records.map((record) => ({
+        runId: this.current.id,
+        job: this.current.job,
+        entity: record.entity,
+        recordKey: record.recordKey,
+        lang: record.lang ?? null,
+        field: record.field ?? null,
+        reason: record.reason,
+        suggestion: record.suggestion,
+        payload: JSON.parse(JSON.stringify(record.payload ?? null)),
+      })),
+    });
+    const byEntity = new Map<string, number>();
+    for (const record of records) byEntity.set(record.entity, (byEntity.get(record.entity) ?? 0) + 1);
+    for (const [entity, count] of byEntity) await this.progress(entity, 0, { invalid: count });
+  }
+
+  finish(fields: { status: IngestRun['status']; message?: string | null; error?: string; errorCode?: string; durationMs: number }) {
+    return this.update({ ...fields, finishedAt: new Date() });
+  }
+
+  private update(data: Parameters<Database['prisma']['ingestRun']['update']>[0]['data']): Promise<IngestRun> {
+    const next = this.queue.then(async () => {
+      this.current = await this.db.prisma.ingestRun.update({ where: { id: this.current.id }, data });
+      this.onUpdate(this.current);
+      return this.current;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function cursorStore(db: Database, job: string): JobCursorStore {
+  return {
+    async get(key) {
+      const row = await db.prisma.jobCursor.findUnique({ where: { job_key: { job, key } } });
+      return row?.value;
+    },
+    async set(key, value) {
+      await db.prisma.jobCursor.upsert({ where: { job_key: { job, key } }, create: { job, key, value }, update: { value } });
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { IngestRun } from '../../generated/prisma/client.ts';
+
+/** Topic of run updates; the payload is an IngestRunEvent. */
+export const ingestRunUpdatedTopic = 'tessera.ingestRunUpdated';
+
+/** A run record as it crosses pub/sub: JSON-safe (ISO dates). */
+export interface IngestRunEvent {
+  id: string;
+  job: string;
+  plugin: string;
+  status: IngestRun['status'];
+  trigger: string;
+  sourceVersion: string | null;
+  processed: number;
+  total: number | null;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  invalid: number;
+  stats: Record<string, EntityStats>;
+  message: string | null;
+  error: string | null;
+  errorCode: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface EntityStats {
+  processed: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  invalid: number;
+}
+
+export function toRunEvent(run: IngestRun): IngestRunEvent {
+  return {
+    id: run.id,
+    job: run.job,
+    plugin: run.plugin,
+    status: run.status,
+    trigger: run.trigger,
+    sourceVersion: run.sourceVersion,
+    processed: run.processed,
+    total: run.total,
+    inserted: run.inserted,
+    updated: run.updated,
+    unchanged: run.unchanged,
+    invalid: run.invalid,
+    stats: (run.stats ?? {}) as unknown as Record<string, EntityStats>,
+    message: run.message,
+    error: run.error,
+    errorCode: run.errorCode,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    durationMs: run.durationMs,
+  };
+}

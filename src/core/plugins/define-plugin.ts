@@ -1,0 +1,94 @@
+import type { z } from 'zod';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../database/database.ts';
+import type { EventBus } from '../pubsub.ts';
+import type { JobDefinition } from '../jobs/job.ts';
+import type { RunTrigger } from '../jobs/job-runner.ts';
+import type { IngestRun } from '../../generated/prisma/client.ts';
+import type { RequestContext } from '../../schema/context.ts';
+
+/** The plugin API version this host implements; a plugin's `host` range must accept it. */
+export const hostApiVersion = '1.0.0';
+
+// type-graphql resolvers and object types are classes.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type ClassType = Function;
+
+/** How a plugin reads its settings: a zod schema, and the environment variable behind each key. */
+export interface PluginConfigSpec<TConfig> {
+  schema: z.ZodType<TConfig>;
+  /** Config key → environment variable, e.g. `{ apiKey: 'BUNGIE_API_KEY' }`. Values are strings; coerce in the schema. */
+  env?: Record<string, string>;
+}
+
+/** What a plugin's `init` gets: its own config, logger and the host's shared parts. */
+export interface PluginContext<TConfig> {
+  name: string;
+  config: TConfig;
+  /** A pino child logger with `{ plugin: name }`. */
+  logger: Logger;
+  db: Database;
+  bus: EventBus;
+  /** Another plugin's service API; only plugins named in `dependsOn` can be reached. */
+  service<T>(plugin: string): T;
+  /** Starts a run of any registered job (own or another plugin's); `done` resolves with the final run record. */
+  jobs: { start(job: string, options: unknown, trigger?: RunTrigger): Promise<{ run: IngestRun; done: Promise<IngestRun> }> };
+  /** Settings of the host that plugins may need (sample data on or off, production mode). */
+  host: { sampleData: boolean; production: boolean; dataDir: string };
+}
+
+/** What `init` returns: the plugin's live parts. Every field is optional. */
+export interface PluginRuntime<TService = unknown> {
+  /** The API other plugins call (through `ctx.service(name)`); never the plugin's tables. */
+  service?: TService;
+  /** Per-request state for this plugin's resolvers (DataLoaders…); read it with `pluginRequestState`. */
+  requestState?: (request: RequestContext) => unknown;
+  /** Runs once the whole host is up (HTTP listening): e.g. load sample data into an empty database. */
+  afterStart?: () => Promise<void> | void;
+  /** Releases what init acquired; called in reverse dependency order after HTTP and websockets drained. */
+  close?: () => Promise<void> | void;
+}
+
+/** A Tessera plugin: a plain declared object, checked by the host at start. */
+export interface PluginDefinition<TConfig = unknown, TService = unknown> {
+  /** Lowercase name, unique among enabled plugins: `game`, `market`, `acme-weather`. */
+  name: string;
+  /** The plugin's own semver version. */
+  version: string;
+  /** Semver range of host API versions the plugin works with, e.g. `^1`. */
+  host: string;
+  description?: string;
+  /** Plugins that must be enabled and initialised before this one. */
+  dependsOn?: readonly string[];
+  config?: PluginConfigSpec<TConfig>;
+  /** The Postgres schema of the plugin's Prisma models (`@@schema("<name>")` in `prisma/schema/<name>.prisma`). */
+  databaseSchema?: string;
+  /** The plugin's part of the GraphQL schema: type-graphql resolver classes (and types no resolver returns). */
+  graphql?: { resolvers: readonly ClassType[]; orphanedTypes?: readonly ClassType[] };
+  /** Jobs this plugin offers; names are `<plugin>:<job>`. */
+  jobs?: readonly JobDefinition<TConfig>[];
+  // Method syntax on purpose: a plugin with a specific config type is still a PluginDefinition<unknown>.
+  init?(ctx: PluginContext<TConfig>): Promise<PluginRuntime<TService>> | PluginRuntime<TService>;
+}
+
+/**
+ * Declares a plugin. Returns the object unchanged, typed: the host checks it at start.
+ *
+ * @example
+ * export default definePlugin({
+ *   name: 'weather', version: '1.0.0', host: '^1',
+ *   config: { schema: z.object({ apiKey: z.string() }), env: { apiKey: 'WEATHER_API_KEY' } },
+ *   graphql: { resolvers: [ForecastResolver] },
+ *   init: (ctx) => ({ service: createWeatherService(ctx.db, ctx.config) }),
+ * });
+ */
+export function definePlugin<TConfig = undefined, TService = undefined>(
+  plugin: PluginDefinition<TConfig, TService>,
+): PluginDefinition<TConfig, TService> {
+  return plugin;
+}
+
+/** Reads the per-request state a plugin's `requestState` built. */
+export function pluginRequestState<T>(context: RequestContext, plugin: string): T {
+  return context.pluginState(plugin) as T;
+}

@@ -1,0 +1,54 @@
+import { definePlugin } from '../../core/plugins/define-plugin.ts';
+import { gameConfig, type GameConfig } from './config.ts';
+import { createGameService, type GameService } from './service.ts';
+import { createGameRequest } from './shared/game-request.ts';
+import { manifestJob } from './ingest/manifest.job.ts';
+import { ItemResolver, ItemRewardResolver } from './item/item.resolver.ts';
+import { ActivityResolver, ActivityRewardResolver } from './activity/activity.resolver.ts';
+import { SaleCostResolver, VendorResolver, VendorSaleResolver } from './vendor/vendor.resolver.ts';
+import { DestinationResolver, PlaceResolver } from './location/location.resolver.ts';
+import { QuestResolver, QuestStepResolver } from './quest/quest.resolver.ts';
+import { AnalyticsResolver, QuestRewardStatResolver, RareItemResolver } from './analytics/analytics.resolver.ts';
+
+/** Destiny 2 definitions from the Bungie.net manifest: items, activities, locations, vendors, quests, currencies. */
+export default definePlugin<GameConfig, GameService>({
+  name: 'game',
+  version: '1.0.0',
+  host: '^1',
+  description: 'Destiny 2 definitions from the Bungie.net manifest',
+  config: gameConfig,
+  databaseSchema: 'game',
+  graphql: {
+    resolvers: [
+      ItemResolver,
+      ItemRewardResolver,
+      ActivityResolver,
+      ActivityRewardResolver,
+      VendorResolver,
+      VendorSaleResolver,
+      SaleCostResolver,
+      DestinationResolver,
+      PlaceResolver,
+      QuestResolver,
+      QuestStepResolver,
+      AnalyticsResolver,
+      RareItemResolver,
+      QuestRewardStatResolver,
+    ],
+  },
+  jobs: [manifestJob],
+  init(ctx) {
+    const service = createGameService(ctx.db.prisma, ctx.config.languages[0] as string);
+    return {
+      service,
+      requestState: (request) => createGameRequest(ctx.db.prisma, ctx.config.languages, request),
+      async afterStart() {
+        // An empty database gets the sample (or, with BUNGIE_API_KEY, the live manifest) without blocking start-up.
+        if (!ctx.host.sampleData || (await service.itemCount()) > 0) return;
+        const { run, done } = await ctx.jobs.start('game:manifest', {}, 'start');
+        ctx.logger.info({ runId: run.id }, 'empty database: loading the manifest');
+        done.catch((error: unknown) => ctx.logger.error({ err: error }, 'initial manifest load failed'));
+      },
+    };
+  },
+});

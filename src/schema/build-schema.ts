@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import type { GraphQLSchema } from 'graphql';
+import type { PluginDefinition } from '../core/plugins/define-plugin.ts';
+import type { EventBus } from '../core/pubsub.ts';
+import { IngestRunResolver } from './core/ingest-run.resolver.ts';
+import { PluginInfoResolver } from './core/plugin-info.resolver.ts';
+import { DateTimeScalar } from './scalars.ts';
+
+/** The host's own resolvers, part of every schema: runs, invalid records, plugins and jobs. */
+export const coreResolvers = [IngestRunResolver, PluginInfoResolver] as const;
+
+/**
+ * Builds one GraphQL schema from the host's resolvers and the given plugins' resolvers. Each plugin's part
+ * builds on its own too (pass only that plugin), which is what a federation subgraph will serve.
+ */
+export async function buildTesseraSchema(plugins: readonly PluginDefinition[], bus: EventBus): Promise<GraphQLSchema> {
+  const resolvers = [...coreResolvers, ...plugins.flatMap((plugin) => plugin.graphql?.resolvers ?? [])] as unknown as NonEmptyArray<Function>;
+  const orphanedTypes = plugins.flatMap((plugin) => plugin.graphql?.orphanedTypes ?? []) as Function[];
+  return buildSchema({
+    resolvers,
+    orphanedTypes,
+    pubSub: bus.pubSub,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    validate: false,
+    emitSchemaFile: false,
+  });
+}

@@ -1,0 +1,16 @@
+import type { Database } from '../../core/database/database.ts';
+import type { JobRunner } from '../../core/jobs/job-runner.ts';
+import type { RequestContext } from '../context.ts';
+
+/** What the host's own resolvers (runs, plugins) need; registered as the request state of `tessera`. */
+export interface CoreState {
+  db: Database;
+  jobs: JobRunner;
+  plugins: () => readonly { name: string; version: string; description: string | undefined; status: string; dependsOn: readonly string[] }[];
+}
+
+export const coreStateKey = 'tessera';
+
+export function coreState(context: RequestContext): CoreState {
+  return context.pluginState(coreStateKey) as CoreState;
+}

@@ -1,0 +1,70 @@
+import { Arg, Args, Ctx, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { RequestContext } from '../context.ts';
+import { ConnectionArgs, paginate, type Connection } from '../pagination.ts';
+import { ingestRunUpdatedTopic, type IngestRunEvent } from '../../core/jobs/run-events.ts';
+import { coreState } from './core-state.ts';
+import type { IngestRun as IngestRunRow } from '../../generated/prisma/client.ts';
+import { IngestRun, IngestRunConnection, IngestRunStatus, InvalidRecord, InvalidRecordConnection } from './ingest-run.type.ts';
+
+@Resolver(() => IngestRun)
+export class IngestRunResolver {
+  @Query(() => IngestRun, { nullable: true, description: 'A run by id.' })
+  ingestRun(@Arg('id', () => ID) id: string, @Ctx() context: RequestContext): Promise<IngestRunRow | null> {
+    return coreState(context).db.prisma.ingestRun.findUnique({ where: { id } });
+  }
+
+  @Query(() => IngestRunConnection, { description: 'Runs, newest first.' })
+  ingestRuns(
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+    @Arg('job', () => String, { nullable: true }) job: string | null,
+    @Arg('status', () => IngestRunStatus, { nullable: true }) status: IngestRunStatus | null,
+    @Ctx() context: RequestContext,
+  ): Promise<Connection<IngestRunRow>> {
+    const { prisma } = coreState(context).db;
+    const where = { ...(job ? { job } : {}), ...(status ? { status } : {}) };
+    return paginate<IngestRunRow, string>(page, {
+      fetch: ({ take, backward, cursor }) =>
+        prisma.ingestRun.findMany({
+          where,
+          orderBy: [{ startedAt: backward ? 'asc' : 'desc' }, { id: backward ? 'asc' : 'desc' }],
+          take,
+          ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+        }),
+      keyOf: (run) => run.id,
+      count: () => prisma.ingestRun.count({ where }),
+    });
+  }
+
+  @Query(() => InvalidRecordConnection, { description: 'Invalid records kept by a run (or by every run of a job).' })
+  invalidRecords(
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+    @Arg('runId', () => ID, { nullable: true }) runId: string | null,
+    @Arg('job', () => String, { nullable: true }) job: string | null,
+    @Ctx() context: RequestContext,
+  ): Promise<Connection<InvalidRecord>> {
+    const { prisma } = coreState(context).db;
+    const where = { ...(runId ? { runId } : {}), ...(job ? { job } : {}) };
+    return paginate<InvalidRecord, string>(page, {
+      fetch: async ({ take, backward, cursor }) => {
+        const rows = await prisma.invalidRecord.findMany({
+          where,
+          orderBy: { id: backward ? 'desc' : 'asc' },
+          take,
+          ...(cursor ? { cursor: { id: BigInt(cursor) }, skip: 1 } : {}),
+        });
+        return rows.map((row) => ({ ...row, id: row.id.toString() }));
+      },
+      keyOf: (record) => record.id,
+      count: () => prisma.invalidRecord.count({ where }),
+    });
+  }
+
+  @Subscription(() => IngestRun, {
+    topics: ingestRunUpdatedTopic,
+    filter: ({ payload, args }: { payload: IngestRunEvent; args: { job?: string | null } }) => !args.job || payload.job === args.job,
+    description: 'Progress of ingestion runs, as they happen (optionally of one job).',
+  })
+  ingestRunUpdated(@Root() run: IngestRunEvent, @Arg('job', () => String, { nullable: true }) _job: string | null): IngestRunEvent {
+    return run;
+  }
+}

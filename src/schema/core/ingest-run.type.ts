@@ -1,0 +1,124 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeScalar, JSONScalar } from '../scalars.ts';
+import { connectionType } from '../pagination.ts';
+
+export enum IngestRunStatus {
+  queued = 'queued',
+  running = 'running',
+  completed = 'completed',
+  completed_with_errors = 'completed_with_errors',
+  failed = 'failed',
+  skipped = 'skipped',
+}
+registerEnumType(IngestRunStatus, {
+  name: 'IngestRunStatus',
+  description: 'skipped: nothing changed upstream; completed_with_errors: some records were invalid and kept with their reasons.',
+});
+
+@ObjectType({ description: 'One execution of an ingestion job.' })
+export class IngestRun {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'Job name, `<plugin>:<job>`.' })
+  job!: string;
+
+  @Field(() => String)
+  plugin!: string;
+
+  @Field(() => IngestRunStatus)
+  status!: IngestRunStatus;
+
+  @Field(() => String, { description: 'What started the run: cli, start, api or schedule.' })
+  trigger!: string;
+
+  @Field(() => String, { nullable: true, description: 'Upstream version the run loaded (e.g. the manifest version).' })
+  sourceVersion!: string | null;
+
+  @Field(() => Int, { description: 'Source records handled so far.' })
+  processed!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Source records expected, when known.' })
+  total!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'processed / total × 100, when the total is known.' })
+  percent(): number | null {
+    if (this.total === null || this.total === 0) return null;
+    return Math.min(100, Math.round((this.processed / this.total) * 1000) / 10);
+  }
+
+  @Field(() => Int)
+  inserted!: number;
+
+  @Field(() => Int)
+  updated!: number;
+
+  @Field(() => Int)
+  unchanged!: number;
+
+  @Field(() => Int, { description: 'Records that failed validation; listed in invalidRecords.' })
+  invalid!: number;
+
+  @Field(() => JSONScalar, { description: 'Counts per entity: { [entity]: { processed, inserted, updated, unchanged, invalid } }.' })
+  stats!: unknown;
+
+  @Field(() => String, { nullable: true, description: 'Latest progress message.' })
+  message!: string | null;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field(() => String, { nullable: true })
+  errorCode!: string | null;
+
+  @Field(() => DateTimeScalar)
+  startedAt!: Date | string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt!: Date | string | null;
+
+  @Field(() => Int, { nullable: true })
+  durationMs!: number | null;
+}
+
+@ObjectType({ description: 'A source record that failed validation, kept with its reason and a suggested fix.' })
+export class InvalidRecord {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  runId!: string;
+
+  @Field(() => String)
+  job!: string;
+
+  @Field(() => String, { description: 'Kind of record, e.g. DestinyVendorDefinition.' })
+  entity!: string;
+
+  @Field(() => String, { description: 'The record key upstream (e.g. its hash).' })
+  recordKey!: string;
+
+  @Field(() => String, { nullable: true })
+  lang!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The offending field, as a path.' })
+  field!: string | null;
+
+  @Field(() => String)
+  reason!: string;
+
+  @Field(() => String)
+  suggestion!: string;
+
+  @Field(() => JSONScalar, { description: 'The record as received.' })
+  payload!: unknown;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+}
+
+@ObjectType()
+export class IngestRunConnection extends connectionType('IngestRun', IngestRun) {}
+
+@ObjectType()
+export class InvalidRecordConnection extends connectionType('InvalidRecord', InvalidRecord) {}

@@ -1,0 +1,59 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { TesseraError } from '../core/errors.ts';
+
+/** The message clients see for errors they must not see the details of. */
+export const maskedMessage = 'Internal server error. Quote the requestId in extensions when you report it.';
+
+/** Codes graphql-js and Apollo attach to client mistakes (bad query, bad variables): shown as they are. */
+const clientErrorCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Shapes every GraphQL error: Tessera's errors carry their code; client mistakes keep their message; anything
+ * else is masked (no stack, no SQL) and logged once by the server with the request id.
+ */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof TesseraError) {
+    return {
+      message: original.exposeToClient ? original.message : maskedMessage,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: original.exposeToClient ? original.code : 'INTERNAL_SERVER_ERROR' },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && clientErrorCodes.has(code)) {
+    return { ...formatted, extensions: { code } };
+  }
+  // GraphQL errors raised on purpose by resolvers or scalars (e.g. a bad literal) are client errors too.
+  if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {
+    return { ...formatted, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  return {
+    message: maskedMessage,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+/** Whether an error is one the server must log (client mistakes are not logged as errors). */
+export function isInternalError(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof TesseraError) return !original.exposeToClient;
+  if (original instanceof GraphQLError) {
+    const code = original.extensions?.code;
+    if (typeof code === 'string' && clientErrorCodes.has(code)) return false;
+    return original.originalError !== undefined;
+  }
+  return true;
+}

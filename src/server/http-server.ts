@@ -1,0 +1,80 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Host } from '../core/host.ts';
+import { createApollo } from './apollo.ts';
+import { createGraphQLHandler, sendJson } from './graphql-http.ts';
+import { attachWebSockets } from './websocket.ts';
+import { graphiqlPage, wantsHtml } from './graphiql.ts';
+
+export interface TesseraServer {
+  /** Base URL, e.g. http://127.0.0.1:4000 */
+  url: string;
+  port: number;
+  /** Stops accepting, finishes in-flight requests, closes websockets (1001), then stops the host. */
+  stop(): Promise<void>;
+}
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+/** HTTP and graphql-ws on one port: /graphql (API and IDE), /healthz, /readyz. */
+export async function startServer(host: Host, options: { port?: number; host?: string } = {}): Promise<TesseraServer> {
+  const httpServer = http.createServer();
+  httpServer.requestTimeout = 30_000;
+  httpServer.headersTimeout = 10_000;
+  const drainWebSockets = attachWebSockets(host, httpServer);
+  const apollo = createApollo(host, httpServer, drainWebSockets);
+  await apollo.start();
+  const handleGraphQL = createGraphQLHandler(apollo, host);
+  const showIde = !host.config.production;
+
+  httpServer.on('request', (req, res) => {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = async () => {
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (url.pathname === '/readyz') {
+        const readiness = await host.readiness();
+        return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks });
+      }
+      if (url.pathname === '/graphql') {
+        if (req.method === 'GET' && showIde && wantsHtml(req.headers.accept) && !url.searchParams.has('query')) {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          return void res.end(graphiqlPage());
+        }
+        return handleGraphQL(req, res, url, requestId);
+      }
+      if (url.pathname === '/') {
+        res.writeHead(302, { location: '/graphql' });
+        return void res.end();
+      }
+      sendJson(res, 404, { error: `No route ${url.pathname}: the API is at /graphql, health at /healthz and /readyz.` });
+    };
+    route().catch((error: unknown) => {
+      host.logger.error({ err: error, requestId, path: url.pathname }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? host.config.port, options.host ?? host.config.host, () => resolve());
+  });
+  const address = httpServer.address() as AddressInfo;
+  const shownHost = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    stop() {
+      stopping ??= (async () => {
+        await apollo.stop();
+        await host.stop();
+      })();
+      return stopping;
+    },
+  };
+}
