@@ -1,0 +1,40 @@
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+
+/**
+ * The real services tests may use. Without TEST_DATABASE_URL / REDIS_URL the suites that need them are not
+ * generated; with REQUIRE_SERVICES=1 (CI) a missing one is an error, so nothing is silently left out.
+ */
+export const postgresUrl = process.env.TEST_DATABASE_URL || undefined;
+export const redisUrl = process.env.REDIS_URL || undefined;
+
+if (process.env.REQUIRE_SERVICES === '1') {
+  if (!postgresUrl) throw new Error('REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set');
+  if (!redisUrl) throw new Error('REQUIRE_SERVICES=1 but REDIS_URL is not set');
+}
+
+export type Backend = 'embedded' | 'postgres';
+
+/** The database backends a suite runs against: always embedded, and Postgres when configured. */
+export const backends: Backend[] = postgresUrl ? ['embedded', 'postgres'] : ['embedded'];
+
+/** Creates an empty database on the test server and returns its URL and a function that drops it. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `tessera_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
