@@ -1,0 +1,58 @@
+import fs from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../helpers/services.ts';
+import { startTestHost, type TestHost } from '../helpers/test-host.ts';
+import { query } from '../helpers/graphql-client.ts';
+import { writeGeneratedManifest } from '../helpers/generated-manifest.ts';
+import type { TesseraServer } from '../../src/server/http-server.ts';
+
+const nestedVendors = `query($first: Int!) {
+  vendors(first: $first, sort: { field: NAME, direction: ASC }) {
+    nodes { hash name sales { vendorItemIndex item { hash name tier } costs { quantity currency { hash name } } } }
+  }
+}`;
+
+type NestedVendors = { vendors: { nodes: { name: string; sales: { item: { name: string }; costs: { currency: { name: string } }[] }[] }[] } };
+
+describe.each(backends)('a nested list costs a constant number of SQL statements (%s)', (backend) => {
+  let test: TestHost;
+  let server: TesseraServer;
+  let manifestDir: string;
+
+  beforeAll(async () => {
+    manifestDir = await writeGeneratedManifest({ vendors: 60, salesPerVendor: 30 });
+    test = await startTestHost(backend, { plugins: ['game'], pluginConfig: { game: { sampleDir: manifestDir, languages: 'en', batchSize: 1000 } } });
+    const run = await test.host.runJob('game:manifest', {}, 'cli');
+    expect(run.status).toBe('completed');
+    server = await test.serve();
+  });
+  afterAll(async () => {
+    await test.close();
+    await fs.rm(manifestDir, { recursive: true, force: true });
+  });
+
+  async function countStatements(first: number): Promise<{ statements: string[]; data: NestedVendors }> {
+    const statements: string[] = [];
+    const stop = test.host.db.onQuery((sql) => statements.push(sql));
+    try {
+      const data = await query<NestedVendors>(server, nestedVendors, { first });
+      return { statements, data };
+    } finally {
+      stop();
+    }
+  }
+
+  it('5 vendors × 30 sales and 50 vendors × 30 sales send the same statements', async () => {
+    await countStatements(1); // warm-up: Prisma's first query also sets up the connection
+    const five = await countStatements(5);
+    const fifty = await countStatements(50);
+
+    expect(five.data.vendors.nodes).toHaveLength(5);
+    expect(fifty.data.vendors.nodes).toHaveLength(50);
+    expect(fifty.data.vendors.nodes.every((vendor) => vendor.sales.length === 30)).toBe(true);
+    expect(fifty.data.vendors.nodes[49]?.sales[29]?.costs[1]?.currency.name).toBe('Currency 1');
+    expect(fifty.statements.length).toBe(five.statements.length);
+    // vendor page, vendors (+texts), sales, items (+texts), costs, currencies (+texts): a handful, not thousands.
+    expect(fifty.statements.length).toBeLessThanOrEqual(12);
+  });
+});
