@@ -9,6 +9,7 @@ export const coreEnvironment = {
   DATABASE_URL: 'PostgreSQL connection string; unset = embedded PGlite in TESSERA_DATA_DIR',
   TESSERA_DATA_DIR: 'Directory of the embedded database',
   REDIS_URL: 'Redis connection string for pub/sub; unset = in-memory pub/sub (one process)',
+  REDIS_PREFIX: 'Prefix of Tessera\'s Redis channels, so that deployments can share a Redis',
   TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
   TESSERA_SAMPLE_DATA: 'Load sample data into an empty database at start (true/false)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent',
@@ -32,6 +33,7 @@ const coreConfigSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
     .optional(),
+  REDIS_PREFIX: z.string().min(1).default('tessera:'),
   TESSERA_PLUGINS: z.string().optional(),
   TESSERA_SAMPLE_DATA: booleanString.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -45,6 +47,7 @@ export interface CoreConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
+  redisPrefix: string;
   /** Plugin names or module paths, in the order given; undefined = all built-ins. */
   plugins: string[] | undefined;
   sampleData: boolean;
@@ -70,6 +73,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     databaseUrl: c.DATABASE_URL,
     dataDir: path.resolve(c.TESSERA_DATA_DIR),
     redisUrl: c.REDIS_URL,
+    redisPrefix: c.REDIS_PREFIX,
     plugins: c.TESSERA_PLUGINS?.split(',').map((name) => name.trim()).filter(Boolean),
     sampleData: c.TESSERA_SAMPLE_DATA,
     logLevel: c.LOG_LEVEL,

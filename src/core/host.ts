@@ -68,7 +68,7 @@ export class Host {
     const configs = new Map(definitions.map((plugin) => [plugin.name, parsePluginConfig(plugin, env, options.pluginConfig?.[plugin.name])]));
 
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
-    const bus = createEventBus({ redisUrl: config.redisUrl, logger });
+    const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
     const started: StartedPlugin[] = [];
     try {
       if (options.migrate !== false) await applyMigrations(db.pool, logger);

@@ -24,14 +24,15 @@ export interface EventBus {
 // A subscriber that falls behind loses its oldest events rather than the server's memory.
 const subscriberBufferSize = 1_000;
 
-export function createEventBus(options: { redisUrl: string | undefined; logger: Logger }): EventBus {
+export function createEventBus(options: { redisUrl: string | undefined; logger: Logger; prefix?: string }): EventBus {
+  const prefix = options.prefix ?? 'tessera:';
   if (!options.redisUrl) {
     const pubSub = createPubSub({ repeaterBuffer: new SlidingBuffer(subscriberBufferSize) });
     return {
       kind: 'memory',
-      pubSub: pubSub as unknown as TypeGraphQLPubSub,
+      pubSub: prefixed(pubSub, prefix),
       publish(topic, payload) {
-        pubSub.publish(topic, toPlain(payload));
+        pubSub.publish(prefix + topic, toPlain(payload));
       },
       async ping() {},
       async close() {},
@@ -50,9 +51,9 @@ export function createEventBus(options: { redisUrl: string | undefined; logger: 
   });
   return {
     kind: 'redis',
-    pubSub: pubSub as unknown as TypeGraphQLPubSub,
+    pubSub: prefixed(pubSub, prefix),
     publish(topic, payload) {
-      pubSub.publish(topic, toPlain(payload));
+      pubSub.publish(prefix + topic, toPlain(payload));
     },
     async ping() {
       await publishClient.ping();
@@ -60,6 +61,14 @@ export function createEventBus(options: { redisUrl: string | undefined; logger: 
     async close() {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     },
+  };
+}
+
+/** Topics are namespaced (REDIS_PREFIX) so that several deployments can share one Redis. */
+function prefixed(pubSub: { publish(topic: string, payload: unknown): void; subscribe(topic: string): AsyncIterable<unknown> }, prefix: string): TypeGraphQLPubSub {
+  return {
+    publish: (topic: string, payload: unknown) => pubSub.publish(prefix + topic, payload),
+    subscribe: (topic: string) => pubSub.subscribe(prefix + topic),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { IngestRun } from '../../generated/prisma/client.ts';
 
 /** Topic of run updates; the payload is an IngestRunEvent. */
-export const ingestRunUpdatedTopic = 'tessera.ingestRunUpdated';
+export const ingestRunUpdatedTopic = 'ingestRunUpdated';
 
 /** A run record as it crosses pub/sub: JSON-safe (ISO dates). */
 export interface IngestRunEvent {
