@@ -14,6 +14,8 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
     includeStacktraceInErrorResponses: false,
     introspection: !host.config.production,
     csrfPrevention: true,
+    // Shutdown is ours (serve.ts): drain HTTP and websockets, then plugins, then the database.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: host.config.shutdownTimeoutMs }),
       { async serverWillStart() { return { drainServer: drainWebSockets }; } },

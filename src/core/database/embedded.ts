@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Logger } from '../logger.ts';
 import { ErrorCode, TesseraError } from '../errors.ts';
+import { WireServer } from './wire-server.ts';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) with its files in `dataDir`, served over the
@@ -62,9 +62,8 @@ export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Pro
 async function startOwner(dataDir: string, lockPath: string, logger: Logger): Promise<EmbeddedDatabase> {
   try {
     const db = await PGlite.create(path.join(dataDir, 'pgdata'));
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 32 });
-    await server.start();
-    const port = Number(server.getServerConn().split(':').at(-1));
+    const server = new WireServer(db, logger);
+    const port = await server.listen('127.0.0.1');
     await writeLock(lockPath, { pid: process.pid, port, startedAt: new Date().toISOString() });
     logger.info({ dataDir, port }, 'embedded database started');
     let stopped = false;
@@ -75,7 +74,7 @@ async function startOwner(dataDir: string, lockPath: string, logger: Logger): Pr
       async stop() {
         if (stopped) return;
         stopped = true;
-        await server.stop();
+        await server.close();
         await db.close();
         await fs.rm(lockPath, { force: true });
       },
