@@ -9,7 +9,7 @@ export const coreEnvironment = {
   DATABASE_URL: 'PostgreSQL connection string; unset = embedded PGlite in TESSERA_DATA_DIR',
   TESSERA_DATA_DIR: 'Directory of the embedded database',
   REDIS_URL: 'Redis connection string for pub/sub; unset = in-memory pub/sub (one process)',
-  REDIS_PREFIX: 'Prefix of Tessera\'s Redis channels, so that deployments can share a Redis',
+  REDIS_PREFIX: "Prefix of Tessera's Redis channels, so that deployments can share a Redis",
   TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
   TESSERA_SAMPLE_DATA: 'Load sample data into an empty database at start (true/false)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent',
@@ -58,9 +58,7 @@ export interface CoreConfig {
 
 /** Reads and validates Tessera's own settings; empty strings count as unset. */
 export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
-  const input = Object.fromEntries(
-    Object.keys(coreEnvironment).map((key) => [key, env[key] === '' ? undefined : env[key]]),
-  );
+  const input = Object.fromEntries(Object.keys(coreEnvironment).map((key) => [key, env[key] === '' ? undefined : env[key]]));
   const parsed = coreConfigSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -74,7 +72,9 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     dataDir: path.resolve(c.TESSERA_DATA_DIR),
     redisUrl: c.REDIS_URL,
     redisPrefix: c.REDIS_PREFIX,
-    plugins: c.TESSERA_PLUGINS?.split(',').map((name) => name.trim()).filter(Boolean),
+    plugins: c.TESSERA_PLUGINS?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
     sampleData: c.TESSERA_SAMPLE_DATA,
     logLevel: c.LOG_LEVEL,
     production: c.NODE_ENV === 'production',

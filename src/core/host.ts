@@ -79,7 +79,12 @@ export class Host {
         started.push({ definition, runtime });
         services.set(definition.name, runtime.service);
         for (const job of definition.jobs ?? []) {
-          jobs.register({ plugin: definition.name, definition: job, config: configs.get(definition.name), logger: logger.child({ plugin: definition.name }) });
+          jobs.register({
+            plugin: definition.name,
+            definition: job,
+            config: configs.get(definition.name),
+            logger: logger.child({ plugin: definition.name }),
+          });
         }
       }
       const schema = await buildTesseraSchema(definitions, bus);
@@ -184,7 +189,11 @@ async function initPlugin(
       bus: shared.bus,
       service<T>(plugin: string): T {
         if (!dependencies.has(plugin)) {
-          throw new PluginError(ErrorCode.PLUGIN_DEPENDENCY_MISSING, definition.name, `uses '${plugin}' without declaring it: add '${plugin}' to dependsOn.`);
+          throw new PluginError(
+            ErrorCode.PLUGIN_DEPENDENCY_MISSING,
+            definition.name,
+            `uses '${plugin}' without declaring it: add '${plugin}' to dependsOn.`,
+          );
         }
         return shared.services.get(plugin) as T;
       },

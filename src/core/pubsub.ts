@@ -65,7 +65,10 @@ export function createEventBus(options: { redisUrl: string | undefined; logger: 
 }
 
 /** Topics are namespaced (REDIS_PREFIX) so that several deployments can share one Redis. */
-function prefixed(pubSub: { publish(topic: string, payload: unknown): void; subscribe(topic: string): AsyncIterable<unknown> }, prefix: string): TypeGraphQLPubSub {
+function prefixed(
+  pubSub: { publish(topic: string, payload: unknown): void; subscribe(topic: string): AsyncIterable<unknown> },
+  prefix: string,
+): TypeGraphQLPubSub {
   return {
     publish: (topic: string, payload: unknown) => pubSub.publish(prefix + topic, payload),
     subscribe: (topic: string) => pubSub.subscribe(prefix + topic),

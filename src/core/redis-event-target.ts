@@ -51,7 +51,9 @@ export function createRedisEventTarget(args: { publishClient: Redis; subscribeCl
     },
     dispatchEvent(event: CustomEvent) {
       const body = event.detail === undefined ? '' : JSON.stringify(event.detail);
-      publishClient.publish(event.type, body).catch((error: unknown) => logger.error({ err: error, topic: event.type }, 'Redis PUBLISH failed: event lost'));
+      publishClient
+        .publish(event.type, body)
+        .catch((error: unknown) => logger.error({ err: error, topic: event.type }, 'Redis PUBLISH failed: event lost'));
       return true;
     },
   };

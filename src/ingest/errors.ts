@@ -7,11 +7,7 @@ export class UpstreamError extends TesseraError {
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: TesseraErrorOptions & { retryable?: boolean; retryAfterMs?: number; status?: number } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: TesseraErrorOptions & { retryable?: boolean; retryAfterMs?: number; status?: number } = {}) {
     super(code, message, options);
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;

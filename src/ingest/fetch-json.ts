@@ -61,7 +61,10 @@ export async function fetchJson<T = unknown>(url: string, options: FetchJsonOpti
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
       const delay = Math.min(policy.maxDelayMs, Math.max(jittered, upstream.retryAfterMs ?? 0));
-      options.logger.warn({ url: redactQuery(url), attempt, delayMs: Math.round(delay), code: upstream.code, reason: upstream.message }, 'upstream request failed: retrying');
+      options.logger.warn(
+        { url: redactQuery(url), attempt, delayMs: Math.round(delay), code: upstream.code, reason: upstream.message },
+        'upstream request failed: retrying',
+      );
       await sleep(delay, options.signal);
     }
   }
@@ -100,7 +103,11 @@ async function attemptOnce<T>(url: string, options: FetchJsonOptions): Promise<O
     throw new UpstreamError(
       status === 429 ? ErrorCode.INGEST_UPSTREAM_THROTTLED : ErrorCode.INGEST_UPSTREAM_UNAVAILABLE,
       `${options.label}: HTTP ${status}${fromBody ? ` — ${fromBody.message}` : ''}`,
-      { retryable: true, status, retryAfterMs: Math.max(retryAfterMs(response.headers.get('retry-after')) ?? 0, fromBody?.retryAfterMs ?? 0) || undefined },
+      {
+        retryable: true,
+        status,
+        retryAfterMs: Math.max(retryAfterMs(response.headers.get('retry-after')) ?? 0, fromBody?.retryAfterMs ?? 0) || undefined,
+      },
     );
   }
   if (status < 200 || status >= 300) {

@@ -133,7 +133,9 @@ function readPageArgs<K>(args: ConnectionArgs): { size: number; backward: boolea
   const backward = args.last != null || (args.before != null && args.first == null);
   const size = backward ? (args.last ?? defaultPageSize) : (args.first ?? defaultPageSize);
   if (!Number.isInteger(size) || size < 0 || size > maxPageSize) {
-    throw new BadUserInputError(`\`${backward ? 'last' : 'first'}\` must be between 0 and ${maxPageSize}; got ${size}. Page through longer lists with cursors.`);
+    throw new BadUserInputError(
+      `\`${backward ? 'last' : 'first'}\` must be between 0 and ${maxPageSize}; got ${size}. Page through longer lists with cursors.`,
+    );
   }
   const raw = backward ? args.before : args.after;
   return { size, backward, cursor: raw == null ? undefined : decodeCursor<K>(raw) };

@@ -20,7 +20,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
 
 function parseDate(value: unknown): Date {
   const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) throw new GraphQLError(`DateTime must be an ISO-8601 string, e.g. "2026-11-22T10:00:00Z"; got ${JSON.stringify(value)}.`);
+  if (Number.isNaN(date.getTime()))
+    throw new GraphQLError(`DateTime must be an ISO-8601 string, e.g. "2026-11-22T10:00:00Z"; got ${JSON.stringify(value)}.`);
   return date;
 }
 

@@ -18,7 +18,11 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: host.config.shutdownTimeoutMs }),
-      { async serverWillStart() { return { drainServer: drainWebSockets }; } },
+      {
+        async serverWillStart() {
+          return { drainServer: drainWebSockets };
+        },
+      },
       ApolloServerPluginLandingPageDisabled(),
       requestLogging(),
     ],
@@ -33,13 +37,15 @@ function requestLogging(): ApolloServerPlugin<RequestContext> {
       return {
         async didEncounterErrors({ errors, operationName }) {
           for (const error of errors) {
-            if (isInternalError(error)) contextValue.logger.error({ err: error.originalError ?? error, operationName, path: error.path }, 'operation failed');
+            if (isInternalError(error))
+              contextValue.logger.error({ err: error.originalError ?? error, operationName, path: error.path }, 'operation failed');
           }
         },
         async willSendResponse({ response, operationName, operation }) {
           if (response.body.kind === 'single') {
             for (const error of response.body.singleResult.errors ?? []) {
-              if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+              if (error.extensions?.code === 'INTERNAL_SERVER_ERROR')
+                (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
             }
           }
           contextValue.logger.info(

@@ -12,14 +12,20 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, maxBodyBytes);
-      if (raw === undefined) return sendJson(res, 413, { errors: [{ message: `Request body larger than ${maxBodyBytes} bytes.`, extensions: { code: 'BAD_REQUEST' } }] });
+      if (raw === undefined)
+        return sendJson(res, 413, { errors: [{ message: `Request body larger than ${maxBodyBytes} bytes.`, extensions: { code: 'BAD_REQUEST' } }] });
       const type = req.headers['content-type'] ?? '';
       if (type.includes('application/json') || type.includes('application/graphql-response+json')) {
         try {
           body = raw.length === 0 ? {} : JSON.parse(raw);
         } catch (error) {
           return sendJson(res, 400, {
-            errors: [{ message: `The request body is not valid JSON (${(error as Error).message}). Send {"query": "...", "variables": {...}}.`, extensions: { code: 'BAD_REQUEST' } }],
+            errors: [
+              {
+                message: `The request body is not valid JSON (${(error as Error).message}). Send {"query": "...", "variables": {...}}.`,
+                extensions: { code: 'BAD_REQUEST' },
+              },
+            ],
           });
         }
       } else {

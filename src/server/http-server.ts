@@ -54,7 +54,8 @@ export async function startServer(host: Host, options: { port?: number; host?: s
     };
     route().catch((error: unknown) => {
       host.logger.error({ err: error, requestId, path: url.pathname }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+      if (!res.headersSent)
+        sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.destroy();
     });
   });

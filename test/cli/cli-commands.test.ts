@@ -8,7 +8,11 @@ import { runCli, startServe, type ServeProcess } from '../helpers/cli.ts';
 import { redisUrl } from '../helpers/services.ts';
 
 async function gql<T>(url: string, query: string): Promise<T> {
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
   const body = (await response.json()) as { data: T; errors?: unknown };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
@@ -73,7 +77,11 @@ describe('the tessera command', () => {
     server = await startServe({ TESSERA_DATA_DIR: dataDir });
     const { url } = server;
     const loaded = await waitFor(
-      () => gql<{ ingestRuns: { nodes: { status: string }[] }; items: { totalCount: number } }>(url, '{ ingestRuns { nodes { status } } items { totalCount } }'),
+      () =>
+        gql<{ ingestRuns: { nodes: { status: string }[] }; items: { totalCount: number } }>(
+          url,
+          '{ ingestRuns { nodes { status } } items { totalCount } }',
+        ),
       (data) => data.ingestRuns.nodes[0]?.status === 'completed_with_errors',
     );
     expect(loaded.items.totalCount).toBe(222);
@@ -82,7 +90,10 @@ describe('the tessera command', () => {
     await expect(fs.access(path.join(dataDir, 'server.lock'))).rejects.toThrow();
 
     server = await startServe({ TESSERA_DATA_DIR: dataDir });
-    const after = await gql<{ ingestRuns: { totalCount: number }; items: { totalCount: number } }>(server.url, '{ ingestRuns { totalCount } items { totalCount } }');
+    const after = await gql<{ ingestRuns: { totalCount: number }; items: { totalCount: number } }>(
+      server.url,
+      '{ ingestRuns { totalCount } items { totalCount } }',
+    );
     expect(after).toEqual({ ingestRuns: { totalCount: 1 }, items: { totalCount: 222 } });
   });
 
@@ -96,12 +107,20 @@ describe('the tessera command', () => {
     const ingest = await runCli(['ingest', 'game:manifest'], { TESSERA_DATA_DIR: dataDir });
     expect(ingest.code).toBe(0);
     expect(ingest.stdout).toContain('completed_with_errors');
-    const data = await gql<{ items: { totalCount: number }; ingestRuns: { nodes: { trigger: string }[] } }>(server.url, '{ items { totalCount } ingestRuns { nodes { trigger } } }');
+    const data = await gql<{ items: { totalCount: number }; ingestRuns: { nodes: { trigger: string }[] } }>(
+      server.url,
+      '{ items { totalCount } ingestRuns { nodes { trigger } } }',
+    );
     expect(data).toEqual({ items: { totalCount: 222 }, ingestRuns: { nodes: [{ trigger: 'cli' }] } });
   });
 
   it.each(redisUrl ? ['redis'] : [])('delivers a CLI run’s progress to the server’s subscribers through %s', async () => {
-    const env = { TESSERA_DATA_DIR: dataDir, TESSERA_SAMPLE_DATA: 'false', REDIS_URL: redisUrl as string, REDIS_PREFIX: `tessera-cli-${process.pid}-${Date.now()}:` };
+    const env = {
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_SAMPLE_DATA: 'false',
+      REDIS_URL: redisUrl as string,
+      REDIS_PREFIX: `tessera-cli-${process.pid}-${Date.now()}:`,
+    };
     server = await startServe(env);
     const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false });
     try {

@@ -30,9 +30,13 @@ describe('the embedded database over the wire protocol', () => {
     // Statements of different shapes and parameter counts, interleaved across 12 connections.
     const results = await Promise.all(
       Array.from({ length: 300 }, (_, index) => {
-        if (index % 3 === 0) return pool.query<{ v: string }>('SELECT $1::text AS v', [`a${index}`]).then((result) => result.rows[0]?.v === `a${index}`);
-        if (index % 3 === 1) return pool.query<{ v: number }>('SELECT $1::int + $2::int AS v', [index, 1]).then((result) => result.rows[0]?.v === index + 1);
-        return pool.query<{ v: string }>('SELECT $1::text || $2::text || $3::text AS v', ['x', String(index), 'y']).then((result) => result.rows[0]?.v === `x${index}y`);
+        if (index % 3 === 0)
+          return pool.query<{ v: string }>('SELECT $1::text AS v', [`a${index}`]).then((result) => result.rows[0]?.v === `a${index}`);
+        if (index % 3 === 1)
+          return pool.query<{ v: number }>('SELECT $1::int + $2::int AS v', [index, 1]).then((result) => result.rows[0]?.v === index + 1);
+        return pool
+          .query<{ v: string }>('SELECT $1::text || $2::text || $3::text AS v', ['x', String(index), 'y'])
+          .then((result) => result.rows[0]?.v === `x${index}y`);
       }),
     );
     expect(results.every(Boolean)).toBe(true);

@@ -57,7 +57,7 @@ describe('the plugin host refuses to start, naming the plugin and the fix', () =
   it('for an invalid config, naming the environment variable', async () => {
     const error = await startFailure(['game'], { TESSERA_GAME_LANGUAGES: 'en,klingon' });
     expect(error.code).toBe('PLUGIN_CONFIG_INVALID');
-    expect(error.message).toContain("plugin 'game': invalid config: languages.1 (TESSERA_GAME_LANGUAGES): unknown language \"klingon\"");
+    expect(error.message).toContain('plugin \'game\': invalid config: languages.1 (TESSERA_GAME_LANGUAGES): unknown language "klingon"');
     const batch = await startFailure(['game'], { TESSERA_GAME_BATCH_SIZE: 'lots' });
     expect(batch.message).toContain('batchSize (TESSERA_GAME_BATCH_SIZE): expected a number');
   });
@@ -75,13 +75,15 @@ describe('the plugin host refuses to start, naming the plugin and the fix', () =
   it('for a duplicate, an invalid manifest and an incompatible host', async () => {
     expect((await startFailure([plugin('twice'), plugin('twice')])).code).toBe('PLUGIN_DUPLICATE');
     const badVersion = await startFailure([plugin('x', { version: 'one' })]);
-    expect(badVersion.message).toContain("version \"one\" is not a semver version such as '1.0.0'");
+    expect(badVersion.message).toContain('version "one" is not a semver version such as \'1.0.0\'');
     const badName = await startFailure([plugin('Bad Name')]);
     expect(badName.message).toContain('use lowercase letters, digits and dashes');
     const future = await startFailure([plugin('future', { host: '^2' })]);
     expect(future.code).toBe('PLUGIN_HOST_INCOMPATIBLE');
     expect(future.message).toContain('needs host API ^2');
-    const badJob = await startFailure([plugin('jobs', { jobs: [{ name: 'other:job', description: '', options: z.object({}), run: async () => undefined }] })]);
+    const badJob = await startFailure([
+      plugin('jobs', { jobs: [{ name: 'other:job', description: '', options: z.object({}), run: async () => undefined }] }),
+    ]);
     expect(badJob.message).toContain("must be named 'jobs:<job>'");
   });
 
@@ -116,7 +118,12 @@ describe('plugins load in dependency order', () => {
     expect(test.host.plugins.map((started) => started.definition.name)).toEqual(['hello', 'consumer']);
     expect(lifecycle).toEqual(['init hello']);
     const server = await test.serve();
-    const data = await query<{ hello: { text: string; requestId: string } }>(server, '{ hello(name: "Ada") { text requestId } }', {}, { 'x-request-id': 'req-42' });
+    const data = await query<{ hello: { text: string; requestId: string } }>(
+      server,
+      '{ hello(name: "Ada") { text requestId } }',
+      {},
+      { 'x-request-id': 'req-42' },
+    );
     expect(data.hello).toEqual({ text: 'Bonjour, Ada!', requestId: 'req-42' });
 
     const run = await test.host.runJob('hello:count', { count: 3 }, 'api');

@@ -96,9 +96,19 @@ describe.each(backends)('game queries (%s)', (backend) => {
     expect(french).not.toBe('Glimmer');
     const byArgument = await query<{ item: { name: string; lang: string } }>(server, `{ item(hash: ${GLIMMER}, lang: "fr") { name lang } }`);
     expect(byArgument.item).toEqual({ name: french, lang: 'fr' });
-    const byHeader = await query<{ item: { name: string } }>(server, `{ item(hash: ${GLIMMER}) { name } }`, {}, { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' });
+    const byHeader = await query<{ item: { name: string } }>(
+      server,
+      `{ item(hash: ${GLIMMER}) { name } }`,
+      {},
+      { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' },
+    );
     expect(byHeader.item.name).toBe(french);
-    const notLoaded = await query<{ item: { name: string; lang: string } }>(server, `{ item(hash: ${GLIMMER}) { name lang } }`, {}, { 'accept-language': 'de-DE' });
+    const notLoaded = await query<{ item: { name: string; lang: string } }>(
+      server,
+      `{ item(hash: ${GLIMMER}) { name lang } }`,
+      {},
+      { 'accept-language': 'de-DE' },
+    );
     expect(notLoaded.item).toEqual({ name: 'Glimmer', lang: 'en' });
     const unknown = await graphql(server, `{ item(hash: ${GLIMMER}, lang: "xx") { name } }`);
     expect(unknown.body.errors?.[0]?.message).toContain('Unknown language "xx"');
@@ -118,7 +128,13 @@ describe.each(backends)('game queries (%s)', (backend) => {
       items(first: $first, after: $after, last: $last, before: $before, filter: { types: [WEAPON], tiers: [EXOTIC] }, sort: { field: NAME, direction: ASC }) {
         totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { name tier type } }
       } }`;
-    type Page = { items: { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string }; edges: { cursor: string; node: { name: string } }[] } };
+    type Page = {
+      items: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
+        edges: { cursor: string; node: { name: string } }[];
+      };
+    };
     const first = await query<Page>(server, page, { first: 10 });
     expect(first.items.totalCount).toBe(exotics.length);
     expect(first.items.edges.map((edge) => edge.node.name)).toEqual(expected.slice(0, 10));
@@ -141,7 +157,10 @@ describe.each(backends)('game queries (%s)', (backend) => {
     expect(tiers).toEqual([...tiers].sort((a, b) => b - a));
     expect(Math.min(...tiers)).toBe(4);
 
-    const currencies = await query<{ currencies: { totalCount: number; nodes: { isCurrency: boolean; hash: number }[] } }>(server, '{ currencies(first: 50) { totalCount nodes { isCurrency hash } } }');
+    const currencies = await query<{ currencies: { totalCount: number; nodes: { isCurrency: boolean; hash: number }[] } }>(
+      server,
+      '{ currencies(first: 50) { totalCount nodes { isCurrency hash } } }',
+    );
     expect(currencies.currencies.totalCount).toBe(Object.values(items).filter((item) => item.itemType === 1).length);
     expect(currencies.currencies.nodes.map((node) => node.hash)).toContain(GLIMMER);
 
@@ -175,7 +194,9 @@ describe.each(backends)('game queries (%s)', (backend) => {
       factionHash: source.factionHash,
       resetIntervalMinutes: source.resetIntervalMinutes,
     });
-    expect(data.vendor.locations.map((location: { hash: number }) => location.hash)).toEqual(source.locations.map((location: { destinationHash: number }) => location.destinationHash));
+    expect(data.vendor.locations.map((location: { hash: number }) => location.hash)).toEqual(
+      source.locations.map((location: { destinationHash: number }) => location.destinationHash),
+    );
     expect(data.vendor.sales).toHaveLength(source.itemList.length);
     const [firstSale] = data.vendor.sales;
     const sourceSale = source.itemList[0];
@@ -192,7 +213,10 @@ describe.each(backends)('game queries (%s)', (backend) => {
     });
 
     const sellers = Object.values(vendors).filter((vendor) => vendor.itemList.some((sale: { itemHash: number }) => sale.itemHash === GJALLARHORN));
-    const soldBy = await query<{ item: { soldBy: { vendor: { name: string } }[] } }>(server, `{ item(hash: ${GJALLARHORN}) { soldBy { vendor { name } } } }`);
+    const soldBy = await query<{ item: { soldBy: { vendor: { name: string } }[] } }>(
+      server,
+      `{ item(hash: ${GJALLARHORN}) { soldBy { vendor { name } } } }`,
+    );
     expect(soldBy.item.soldBy.map((sale) => sale.vendor.name).sort()).toEqual(sellers.map((vendor) => vendor.displayProperties.name).sort());
 
     const list = await query<{ vendors: { totalCount: number; nodes: { name: string }[] } }>(
@@ -237,13 +261,24 @@ describe.each(backends)('game queries (%s)', (backend) => {
     });
     const rewarded = source.rewards[1].rewardItems[0].itemHash as number;
     const expected = Object.values(activities).filter((activity) =>
-      (activity.rewards ?? []).some((group: { rewardItems: { itemHash: number }[] }) => group.rewardItems.some((reward) => reward.itemHash === rewarded)),
+      (activity.rewards ?? []).some((group: { rewardItems: { itemHash: number }[] }) =>
+        group.rewardItems.some((reward) => reward.itemHash === rewarded),
+      ),
     );
-    const byItem = await query<{ item: { rewardedBy: { activity: { hash: number } }[] } }>(server, `{ item(hash: ${rewarded}) { rewardedBy { activity { hash } } } }`);
+    const byItem = await query<{ item: { rewardedBy: { activity: { hash: number } }[] } }>(
+      server,
+      `{ item(hash: ${rewarded}) { rewardedBy { activity { hash } } } }`,
+    );
     expect(new Set(byItem.item.rewardedBy.map((reward) => reward.activity.hash))).toEqual(new Set(expected.map((activity) => activity.hash)));
-    const filtered = await query<{ activities: { totalCount: number } }>(server, `{ activities(filter: { rewardsItemHash: ${rewarded} }) { totalCount } }`);
+    const filtered = await query<{ activities: { totalCount: number } }>(
+      server,
+      `{ activities(filter: { rewardsItemHash: ${rewarded} }) { totalCount } }`,
+    );
     expect(filtered.activities.totalCount).toBe(expected.length);
-    const pvp = await query<{ activities: { totalCount: number; nodes: { isPvP: boolean }[] } }>(server, '{ activities(first: 100, filter: { isPvP: true }) { totalCount nodes { isPvP } } }');
+    const pvp = await query<{ activities: { totalCount: number; nodes: { isPvP: boolean }[] } }>(
+      server,
+      '{ activities(first: 100, filter: { isPvP: true }) { totalCount nodes { isPvP } } }',
+    );
     expect(pvp.activities.totalCount).toBe(Object.values(activities).filter((activity) => activity.isPvP).length);
     expect(pvp.activities.nodes.every((node) => node.isPvP)).toBe(true);
   });
@@ -265,15 +300,34 @@ describe.each(backends)('game queries (%s)', (backend) => {
       place: { hash: source.placeHash },
     });
     expect(data.destination.activities.map((activity: { hash: number }) => activity.hash).sort()).toEqual(
-      Object.values(activities).filter((activity) => activity.destinationHash === NESSUS).map((activity) => activity.hash).sort(),
+      Object.values(activities)
+        .filter((activity) => activity.destinationHash === NESSUS)
+        .map((activity) => activity.hash)
+        .sort(),
     );
     expect(data.destination.vendors.map((vendor: { hash: number }) => vendor.hash).sort()).toEqual(
-      Object.values(vendors).filter((vendor) => vendor.locations.some((location: { destinationHash: number }) => location.destinationHash === NESSUS)).map((vendor) => vendor.hash).sort(),
+      Object.values(vendors)
+        .filter((vendor) => vendor.locations.some((location: { destinationHash: number }) => location.destinationHash === NESSUS))
+        .map((vendor) => vendor.hash)
+        .sort(),
     );
-    const moon = await query<{ place: Record<string, any> }>(server, `{ place(hash: ${MOON}) { hash index redacted name description icon destinations { hash } } }`);
-    expect(moon.place).toMatchObject({ hash: MOON, name: 'The Moon', index: places[MOON]?.index, redacted: false, icon: places[MOON]?.displayProperties.icon, description: places[MOON]?.displayProperties.description });
+    const moon = await query<{ place: Record<string, any> }>(
+      server,
+      `{ place(hash: ${MOON}) { hash index redacted name description icon destinations { hash } } }`,
+    );
+    expect(moon.place).toMatchObject({
+      hash: MOON,
+      name: 'The Moon',
+      index: places[MOON]?.index,
+      redacted: false,
+      icon: places[MOON]?.displayProperties.icon,
+      description: places[MOON]?.displayProperties.description,
+    });
     expect(moon.place.destinations.map((destination: { hash: number }) => destination.hash).sort()).toEqual(
-      Object.values(destinations).filter((destination) => destination.placeHash === MOON).map((destination) => destination.hash).sort(),
+      Object.values(destinations)
+        .filter((destination) => destination.placeHash === MOON)
+        .map((destination) => destination.hash)
+        .sort(),
     );
     const lists = await query<{ destinations: { totalCount: number }; places: { totalCount: number; nodes: { name: string }[] } }>(
       server,
@@ -304,15 +358,22 @@ describe.each(backends)('game queries (%s)', (backend) => {
       item: { hash: THE_WHISPER_QUEST, type: 'QUEST', asQuest: { hash: THE_WHISPER_QUEST } },
     });
     expect(data.quest.rewards).toEqual(
-      source.value.itemValue.filter((reward: { itemHash: number }) => reward.itemHash !== 0).map((reward: { itemHash: number; quantity: number }) => ({ quantity: reward.quantity, item: { hash: reward.itemHash } })),
+      source.value.itemValue
+        .filter((reward: { itemHash: number }) => reward.itemHash !== 0)
+        .map((reward: { itemHash: number; quantity: number }) => ({ quantity: reward.quantity, item: { hash: reward.itemHash } })),
     );
-    expect(data.quest.steps.map((step: { item: { hash: number } }) => step.item.hash)).toEqual(source.setData.itemList.map((step: { itemHash: number }) => step.itemHash));
+    expect(data.quest.steps.map((step: { item: { hash: number } }) => step.item.hash)).toEqual(
+      source.setData.itemList.map((step: { itemHash: number }) => step.itemHash),
+    );
     const firstStep = items[source.setData.itemList[0].itemHash] as Record<string, any>;
     expect(data.quest.steps[0]).toMatchObject({
       stepIndex: 0,
       summary: firstStep.setData?.questStepSummary ?? null,
       item: { type: 'QUEST_STEP', quest: { hash: THE_WHISPER_QUEST } },
-      rewards: firstStep.value.itemValue.map((reward: { itemHash: number; quantity: number }) => ({ quantity: reward.quantity, item: { hash: reward.itemHash } })),
+      rewards: firstStep.value.itemValue.map((reward: { itemHash: number; quantity: number }) => ({
+        quantity: reward.quantity,
+        item: { hash: reward.itemHash },
+      })),
     });
     const quests = await query<{ quests: { totalCount: number } }>(server, '{ quests { totalCount } }');
     expect(quests.quests.totalCount).toBe(Object.values(items).filter((item) => item.itemType === 15).length);
@@ -321,15 +382,16 @@ describe.each(backends)('game queries (%s)', (backend) => {
   });
 
   it('answers the analytics: rarest items and top quest rewards', async () => {
-    const rare = await query<{ rarestItems: { tier: string; vendorCount: number; activityCount: number; sourceCount: number; item: { hash: number; tierType: number } }[] }>(
-      server,
-      '{ rarestItems(limit: 5) { tier vendorCount activityCount sourceCount item { hash tierType } } }',
-    );
+    const rare = await query<{
+      rarestItems: { tier: string; vendorCount: number; activityCount: number; sourceCount: number; item: { hash: number; tierType: number } }[];
+    }>(server, '{ rarestItems(limit: 5) { tier vendorCount activityCount sourceCount item { hash tierType } } }');
     expect(rare.rarestItems).toHaveLength(5);
     for (const entry of rare.rarestItems) {
       expect(entry.tier).toBe('EXOTIC');
       expect(entry.sourceCount).toBe(1);
-      const vendorCount = Object.values(vendors).filter((vendor) => vendor.itemList.some((sale: { itemHash: number }) => sale.itemHash === entry.item.hash)).length;
+      const vendorCount = Object.values(vendors).filter((vendor) =>
+        vendor.itemList.some((sale: { itemHash: number }) => sale.itemHash === entry.item.hash),
+      ).length;
       expect(entry.vendorCount).toBe(vendorCount);
       expect(entry.vendorCount + entry.activityCount).toBe(entry.sourceCount);
     }
@@ -349,14 +411,27 @@ describe.each(backends)('game queries (%s)', (backend) => {
     const best = Math.max(...[...counts.values()].map((quests) => quests.size));
     expect(top.topQuestRewards[0]?.questCount).toBe(best);
     expect(counts.get(top.topQuestRewards[0]?.item.hash as number)?.size).toBe(best);
-    expect(top.topQuestRewards.map((entry) => entry.questCount)).toEqual([...top.topQuestRewards.map((entry) => entry.questCount)].sort((a, b) => b - a));
+    expect(top.topQuestRewards.map((entry) => entry.questCount)).toEqual(
+      [...top.topQuestRewards.map((entry) => entry.questCount)].sort((a, b) => b - a),
+    );
     const badLimit = await graphql(server, '{ topQuestRewards(limit: 0) { questCount } }');
     expect(badLimit.body.errors?.[0]?.message).toContain('limit must be between 1 and 100');
   });
 
   it('lists runs and invalid records, and the enabled plugins and jobs', async () => {
     const data = await query<{
-      ingestRuns: { totalCount: number; nodes: { id: string; job: string; status: string; percent: number; stats: Record<string, { processed: number }>; sourceVersion: string; trigger: string }[] };
+      ingestRuns: {
+        totalCount: number;
+        nodes: {
+          id: string;
+          job: string;
+          status: string;
+          percent: number;
+          stats: Record<string, { processed: number }>;
+          sourceVersion: string;
+          trigger: string;
+        }[];
+      };
       plugins: { name: string; version: string; status: string; dependsOn: string[] }[];
       jobs: { name: string; plugin: string }[];
     }>(
@@ -369,10 +444,9 @@ describe.each(backends)('game queries (%s)', (backend) => {
     expect(run?.stats.DestinyInventoryItemDefinition?.processed).toBe(Object.keys(items).length * 2);
     expect(data.plugins).toEqual([{ name: 'game', version: '1.0.0', status: 'ready', dependsOn: [] }]);
     expect(data.jobs).toEqual([{ name: 'game:manifest', plugin: 'game' }]);
-    const records = await query<{ invalidRecords: { totalCount: number; nodes: { entity: string; reason: string; suggestion: string; payload: unknown; lang: string | null }[] } }>(
-      server,
-      `{ invalidRecords(runId: "${run?.id}") { totalCount nodes { entity recordKey reason suggestion payload lang field } } }`,
-    );
+    const records = await query<{
+      invalidRecords: { totalCount: number; nodes: { entity: string; reason: string; suggestion: string; payload: unknown; lang: string | null }[] };
+    }>(server, `{ invalidRecords(runId: "${run?.id}") { totalCount nodes { entity recordKey reason suggestion payload lang field } } }`);
     expect(records.invalidRecords.totalCount).toBe(3);
     expect(records.invalidRecords.nodes[0]?.payload).toMatchObject({ hash: 1363886208 });
   });

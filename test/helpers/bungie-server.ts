@@ -91,5 +91,12 @@ export class FakeBungie {
 
 /** A Bungie Platform error envelope (which Bungie often sends with HTTP 200). */
 export function bungieError(code: number, status: string, message: string, throttleSeconds = 0): string {
-  return JSON.stringify({ Response: null, ErrorCode: code, ThrottleSeconds: throttleSeconds, ErrorStatus: status, Message: message, MessageData: {} });
+  return JSON.stringify({
+    Response: null,
+    ErrorCode: code,
+    ThrottleSeconds: throttleSeconds,
+    ErrorStatus: status,
+    Message: message,
+    MessageData: {},
+  });
 }

@@ -41,7 +41,10 @@ export interface ServeProcess {
 /** Starts `tessera serve` on a free port and resolves once it listens. */
 export function startServe(env: Record<string, string>, timeoutMs = 60_000): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'serve'], { cwd: projectRoot, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
+    const child = spawn(process.execPath, [bin, 'serve'], {
+      cwd: projectRoot,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    });
     let output = '';
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     const timer = setTimeout(() => {

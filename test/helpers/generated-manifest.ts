@@ -12,12 +12,30 @@ export async function writeGeneratedManifest(options: { vendors: number; salesPe
   const currencies = [3159615086, 1022552290];
   const items: Record<string, unknown> = {};
   currencies.forEach((hash, index) => {
-    items[hash] = { hash, index, redacted: false, displayProperties: display(`Currency ${index}`), itemType: 1, itemSubType: 0, classType: 3, inventory: { tierType: 1, tierTypeName: 'Currency', maxStackSize: 999999 } };
+    items[hash] = {
+      hash,
+      index,
+      redacted: false,
+      displayProperties: display(`Currency ${index}`),
+      itemType: 1,
+      itemSubType: 0,
+      classType: 3,
+      inventory: { tierType: 1, tierTypeName: 'Currency', maxStackSize: 999999 },
+    };
   });
   const itemCount = 200;
   for (let index = 0; index < itemCount; index += 1) {
     const hash = 3_000_000_000 + index;
-    items[hash] = { hash, index: index + 2, redacted: false, displayProperties: display(`Weapon ${index}`), itemType: 3, itemSubType: 6, classType: 3, inventory: { tierType: 5, tierTypeName: 'Legendary', maxStackSize: 1 } };
+    items[hash] = {
+      hash,
+      index: index + 2,
+      redacted: false,
+      displayProperties: display(`Weapon ${index}`),
+      itemType: 3,
+      itemSubType: 6,
+      classType: 3,
+      inventory: { tierType: 5, tierTypeName: 'Legendary', maxStackSize: 1 },
+    };
   }
   const vendors: Record<string, unknown> = {};
   for (let index = 0; index < options.vendors; index += 1) {
@@ -52,7 +70,14 @@ export async function writeGeneratedManifest(options: { vendors: number; salesPe
     paths[name] = `/common/destiny2_content/json/en/${name}-generated.json`;
     await fs.writeFile(path.join(directory, paths[name].slice(1)), JSON.stringify(content));
   }
-  const manifest = { Response: { version: `generated-${options.vendors}`, jsonWorldComponentContentPaths: { en: paths } }, ErrorCode: 1, ThrottleSeconds: 0, ErrorStatus: 'Success', Message: 'Ok', MessageData: {} };
+  const manifest = {
+    Response: { version: `generated-${options.vendors}`, jsonWorldComponentContentPaths: { en: paths } },
+    ErrorCode: 1,
+    ThrottleSeconds: 0,
+    ErrorStatus: 'Success',
+    Message: 'Ok',
+    MessageData: {},
+  };
   await fs.writeFile(path.join(directory, 'manifest.json'), JSON.stringify(manifest));
   return directory;
 }

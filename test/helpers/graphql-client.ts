@@ -22,7 +22,12 @@ export async function graphql<T = Record<string, unknown>>(
 }
 
 /** Like graphql() but fails the test on any GraphQL error, returning data. */
-export async function query<T = Record<string, unknown>>(server: TesseraServer, text: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
+export async function query<T = Record<string, unknown>>(
+  server: TesseraServer,
+  text: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
   const response = await graphql<T>(server, text, variables, headers);
   if (response.body.errors?.length || !response.body.data) {
     throw new Error(`GraphQL errors: ${JSON.stringify(response.body.errors)}`);

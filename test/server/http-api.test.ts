@@ -70,9 +70,17 @@ describe('the HTTP API', () => {
     const badJson = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(badJson.status).toBe(400);
     expect(((await badJson.json()) as { errors: { message: string }[] }).errors[0]?.message).toContain('not valid JSON');
-    const huge = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ plugins { name } } #${'x'.repeat(1_100_000)}` }) });
+    const huge = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ plugins { name } } #${'x'.repeat(1_100_000)}` }),
+    });
     expect(huge.status).toBe(413);
-    const csrf = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ plugins { name } }"}' });
+    const csrf = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"{ plugins { name } }"}',
+    });
     expect(csrf.status).toBe(400);
     const unknownField = await graphql(server, '{ nope }');
     expect(unknownField.status).toBe(400);

@@ -18,7 +18,11 @@ interface RunEvent {
 const subscription = `subscription($job: String) { ingestRunUpdated(job: $job) { id status processed total percent inserted message } }`;
 
 /** Subscribes over graphql-ws and collects events until a run ends. */
-function collectUntilRunEnds(server: TesseraServer, job: string, headers: Record<string, string> = {}): { client: Client; ready: Promise<void>; events: Promise<RunEvent[]> } {
+function collectUntilRunEnds(
+  server: TesseraServer,
+  job: string,
+  headers: Record<string, string> = {},
+): { client: Client; ready: Promise<void>; events: Promise<RunEvent[]> } {
   let acknowledged: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
     acknowledged = resolve;

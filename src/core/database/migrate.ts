@@ -51,7 +51,9 @@ export async function applyMigrations(pool: pg.Pool, logger: Logger, directory =
           `\`npx prisma migrate resolve --rolled-back ${failed.migration_name}\` (or --applied) and run \`npm run db:migrate\` again.`,
       );
     }
-    const applied = new Map(rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => [row.migration_name, row.checksum]));
+    const applied = new Map(
+      rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => [row.migration_name, row.checksum]),
+    );
     const result: MigrationResult = { applied: [], alreadyApplied: 0 };
     for (const migration of migrations) {
       const recorded = applied.get(migration.name);
@@ -81,7 +83,10 @@ interface Migration {
 
 async function readMigrations(directory: string): Promise<Migration[]> {
   const entries = await fs.readdir(directory, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await fs.readFile(path.join(directory, name, 'migration.sql'), 'utf8');

@@ -110,7 +110,14 @@ export class JobRunner {
       const status = outcome?.skipped ? 'skipped' : current.invalid > 0 ? 'completed_with_errors' : 'completed';
       const final = await reporter.finish({ status, message: outcome?.message ?? current.message, durationMs: Date.now() - started });
       logger.info(
-        { status, inserted: final.inserted, updated: final.updated, unchanged: final.unchanged, invalid: final.invalid, durationMs: final.durationMs },
+        {
+          status,
+          inserted: final.inserted,
+          updated: final.updated,
+          unchanged: final.unchanged,
+          invalid: final.invalid,
+          durationMs: final.durationMs,
+        },
         'job finished',
       );
       return final;

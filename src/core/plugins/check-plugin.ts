@@ -37,7 +37,11 @@ function checkName(plugin: PluginDefinition, origin: string): void {
 
 function checkVersion(plugin: PluginDefinition): void {
   if (typeof plugin.version !== 'string' || semver.valid(plugin.version) === null) {
-    throw new PluginError(ErrorCode.PLUGIN_INVALID, plugin.name, `version ${JSON.stringify(plugin.version)} is not a semver version such as '1.0.0'.`);
+    throw new PluginError(
+      ErrorCode.PLUGIN_INVALID,
+      plugin.name,
+      `version ${JSON.stringify(plugin.version)} is not a semver version such as '1.0.0'.`,
+    );
   }
 }
 

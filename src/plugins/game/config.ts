@@ -13,7 +13,11 @@ const languageList = z
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((lang) => lang.trim().toLowerCase()).filter(Boolean))
   .pipe(
     z
-      .array(z.enum(bungieLanguages, { error: (issue) => `unknown language ${JSON.stringify(issue.input)}; use Bungie's codes: ${bungieLanguages.join(', ')}` }))
+      .array(
+        z.enum(bungieLanguages, {
+          error: (issue) => `unknown language ${JSON.stringify(issue.input)}; use Bungie's codes: ${bungieLanguages.join(', ')}`,
+        }),
+      )
       .min(1, { error: 'give at least one language, e.g. en' }),
   );
 

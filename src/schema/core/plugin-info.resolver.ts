@@ -41,6 +41,8 @@ export class PluginInfoResolver {
 
   @Query(() => [JobInfo], { description: 'Jobs offered by the enabled plugins.' })
   jobs(@Ctx() context: RequestContext): JobInfo[] {
-    return coreState(context).jobs.list().map((job) => ({ name: job.definition.name, plugin: job.plugin, description: job.definition.description }));
+    return coreState(context)
+      .jobs.list()
+      .map((job) => ({ name: job.definition.name, plugin: job.plugin, description: job.definition.description }));
   }
 }

@@ -74,7 +74,9 @@ export class ActivityResolver {
     if (filter?.placeHash != null) where.push(Prisma.sql`d.place_hash = ${filter.placeHash}`);
     if (filter?.isPvP != null) where.push(Prisma.sql`d.is_pvp = ${filter.isPvP}`);
     if (filter?.rewardsItemHash != null) {
-      where.push(Prisma.sql`EXISTS (SELECT 1 FROM "game"."activity_reward" r WHERE r.activity_hash = d.hash AND r.item_hash = ${filter.rewardsItemHash})`);
+      where.push(
+        Prisma.sql`EXISTS (SELECT 1 FROM "game"."activity_reward" r WHERE r.activity_hash = d.hash AND r.item_hash = ${filter.rewardsItemHash})`,
+      );
     }
     const hashes = await listDefinitionHashes(game.prisma, activityTable, {
       where,

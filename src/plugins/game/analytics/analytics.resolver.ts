@@ -18,13 +18,15 @@ type QuestRewardRow = StatRow & { questCount: number; totalQuantity: number };
 const maxLimit = 100;
 
 function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) throw new BadUserInputError(`limit must be between 1 and ${maxLimit}; got ${limit}.`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit)
+    throw new BadUserInputError(`limit must be between 1 and ${maxLimit}; got ${limit}.`);
 }
 
 @Resolver()
 export class AnalyticsResolver {
   @Query(() => [RareItem], {
-    description: 'The rarest items: highest tier first, then those the fewest vendors and activities offer. Items nobody offers are left out unless includeUnobtainable.',
+    description:
+      'The rarest items: highest tier first, then those the fewest vendors and activities offer. Items nobody offers are left out unless includeUnobtainable.',
   })
   async rarestItems(
     @Arg('limit', () => Int, { defaultValue: 10 }) limit: number,

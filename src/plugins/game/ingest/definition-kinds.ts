@@ -261,7 +261,13 @@ export const vendorKind: DefinitionKind<VendorDefinition> = {
         relations.push({
           table: 'vendorSaleCost',
           requires: id,
-          row: { vendor_hash: definition.hash, vendor_item_index: sale.vendorItemIndex, position: costPosition, currency_hash: cost.itemHash, quantity: cost.quantity },
+          row: {
+            vendor_hash: definition.hash,
+            vendor_item_index: sale.vendorItemIndex,
+            position: costPosition,
+            currency_hash: cost.itemHash,
+            quantity: cost.quantity,
+          },
           references: ref('items', cost.itemHash, `itemList[${position}].currencies[${costPosition}].itemHash`),
         });
       });

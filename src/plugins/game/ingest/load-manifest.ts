@@ -23,7 +23,12 @@ type Known = Record<KnownSet, Set<number>>;
  * vendor locations), whose references are checked against what phase 1 loaded; a dangling reference is kept
  * as an invalid record and its row skipped, the definition itself stays.
  */
-export async function loadManifest(ctx: JobContext<GameConfig>, source: ManifestSource, manifest: DestinyManifest, options: LoadOptions): Promise<void> {
+export async function loadManifest(
+  ctx: JobContext<GameConfig>,
+  source: ManifestSource,
+  manifest: DestinyManifest,
+  options: LoadOptions,
+): Promise<void> {
   const [defaultLanguage, ...otherLanguages] = options.languages as [string, ...string[]];
   const known: Known = { places: new Set(), destinations: new Set(), items: new Set(), activities: new Set(), vendors: new Set() };
   const relations: RelationRow[] = [];
@@ -83,7 +88,13 @@ export async function loadManifest(ctx: JobContext<GameConfig>, source: Manifest
   await loadRelations(ctx, relations, parents, known, options.batchSize);
 }
 
-async function loadRelations(ctx: JobContext<GameConfig>, relations: RelationRow[], parents: Map<TableName, Set<number>>, known: Known, batchSize: number) {
+async function loadRelations(
+  ctx: JobContext<GameConfig>,
+  relations: RelationRow[],
+  parents: Map<TableName, Set<number>>,
+  known: Known,
+  batchSize: number,
+) {
   const dropped = new Set<string>();
   const invalid: InvalidRecordInput[] = [];
   const byTable = new Map<TableName, RelationRow[]>();
@@ -93,7 +104,15 @@ async function loadRelations(ctx: JobContext<GameConfig>, relations: RelationRow
       if (relation.id !== undefined) dropped.add(relation.id);
       if (missing) {
         const parentHash = Number(Object.values(relation.row)[0]);
-        invalid.push(danglingReference(parentKindName(relation.table), { hash: parentHash }, missing, undefined, `this ${relationLabel(relation.table)} was skipped; the definition was loaded`));
+        invalid.push(
+          danglingReference(
+            parentKindName(relation.table),
+            { hash: parentHash },
+            missing,
+            undefined,
+            `this ${relationLabel(relation.table)} was skipped; the definition was loaded`,
+          ),
+        );
       }
       continue;
     }

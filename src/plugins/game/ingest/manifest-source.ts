@@ -34,17 +34,24 @@ export function manifestSource(config: GameConfig, logger: Logger, signal: Abort
 function sampleSource(directory: string): ManifestSource {
   const read = async (relative: string, label: string): Promise<unknown> => {
     const file = path.join(directory, relative);
-    if (!file.startsWith(path.resolve(directory))) throw new UpstreamError(ErrorCode.INGEST_PAYLOAD_INVALID, `${label}: path ${relative} leaves the sample directory`);
+    if (!file.startsWith(path.resolve(directory)))
+      throw new UpstreamError(ErrorCode.INGEST_PAYLOAD_INVALID, `${label}: path ${relative} leaves the sample directory`);
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
-      throw new UpstreamError(ErrorCode.INGEST_UPSTREAM_ERROR, `${label}: cannot read ${file} (${(error as Error).message}); check TESSERA_GAME_SAMPLE_DIR.`, { cause: error });
+      throw new UpstreamError(
+        ErrorCode.INGEST_UPSTREAM_ERROR,
+        `${label}: cannot read ${file} (${(error as Error).message}); check TESSERA_GAME_SAMPLE_DIR.`,
+        { cause: error },
+      );
     }
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new UpstreamError(ErrorCode.INGEST_PAYLOAD_INVALID, `${label} (${file}) is not valid JSON: ${(error as Error).message}`, { cause: error });
+      throw new UpstreamError(ErrorCode.INGEST_PAYLOAD_INVALID, `${label} (${file}) is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   };
   return {
@@ -54,7 +61,8 @@ function sampleSource(directory: string): ManifestSource {
       const failure = checkBungieEnvelope(body, 200);
       if (failure) throw failure;
       const parsed = z.object({ Response: manifestSchema }).safeParse(body);
-      if (!parsed.success) throw new UpstreamError(ErrorCode.INGEST_PAYLOAD_INVALID, `sample manifest has an unexpected shape: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success)
+        throw new UpstreamError(ErrorCode.INGEST_PAYLOAD_INVALID, `sample manifest has an unexpected shape: ${z.prettifyError(parsed.error)}`);
       return parsed.data.Response;
     },
     definitions: (contentPath, label) => read(contentPath.replace(/^\/+/, ''), label),

@@ -32,7 +32,10 @@ export const manifestJob = defineJob<GameConfig, typeof manifestJobOptions>({
     const loadedVersion = await ctx.cursor.get(cursorKeys.version);
     const loadedLanguages = new Set((await ctx.cursor.get(cursorKeys.languages))?.split(',') ?? []);
     if (!options.force && loadedVersion === manifest.version && languages.every((lang) => loadedLanguages.has(lang))) {
-      return { skipped: true, message: `manifest ${manifest.version} is already loaded in ${languages.join(', ')}: nothing to do (use --force to reload)` };
+      return {
+        skipped: true,
+        message: `manifest ${manifest.version} is already loaded in ${languages.join(', ')}: nothing to do (use --force to reload)`,
+      };
     }
 
     ctx.logger.info({ version: manifest.version, previous: loadedVersion, languages, batchSize, source: source.description }, 'loading manifest');

@@ -53,5 +53,5 @@ function suggestionFor(issue: z.core.$ZodIssue, kindName: string): string {
   if (issue.code === 'too_big' || issue.code === 'too_small') {
     return 'The value is out of range for a Bungie hash or count (hashes are unsigned 32-bit): the entry is corrupt; download the manifest again.';
   }
-  return 'Check the entry against Bungie.net\'s published definition format and download the manifest again.';
+  return "Check the entry against Bungie.net's published definition format and download the manifest again.";
 }

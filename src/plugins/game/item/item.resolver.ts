@@ -6,7 +6,16 @@ import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { DestinyClass, ItemType, TierType, enumValue } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
 import { localizedField } from '../shared/localized-fields.ts';
-import { localize, localizeAll, type ItemRewardRow, type ItemRow, type Localized, type QuestStepRow, type VendorSaleRow, type ActivityRewardRow } from '../shared/rows.ts';
+import {
+  localize,
+  localizeAll,
+  type ItemRewardRow,
+  type ItemRow,
+  type Localized,
+  type QuestStepRow,
+  type VendorSaleRow,
+  type ActivityRewardRow,
+} from '../shared/rows.ts';
 import { VendorSale } from '../vendor/vendor.type.ts';
 import { ActivityReward } from '../activity/activity.type.ts';
 import { Quest } from '../quest/quest.type.ts';
@@ -21,7 +30,8 @@ export class ItemResolver {
   @Query(() => Item, { nullable: true, description: 'An item by hash; null when the manifest has none.' })
   async item(
     @Arg('hash', () => BungieHashScalar) hash: bigint,
-    @Arg('lang', () => String, { nullable: true, description: 'Language of texts (default: Accept-Language, then the default language).' }) lang: string | null,
+    @Arg('lang', () => String, { nullable: true, description: 'Language of texts (default: Accept-Language, then the default language).' })
+    lang: string | null,
     @Ctx() context: RequestContext,
   ): Promise<ItemNode | null> {
     const game = gameRequest(context);

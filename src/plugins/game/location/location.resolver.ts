@@ -8,7 +8,16 @@ import { gameRequest } from '../shared/game-request.ts';
 import { localizedField } from '../shared/localized-fields.ts';
 import { listDefinitionHashes, loadConnection, type DefinitionTable } from '../shared/list-definitions.ts';
 import { DefinitionSort, DefinitionSortField, definitionSortColumns } from '../shared/definition-args.ts';
-import { localize, localizeAligned, localizeAll, type ActivityRow, type DestinationRow, type Localized, type PlaceRow, type VendorRow } from '../shared/rows.ts';
+import {
+  localize,
+  localizeAligned,
+  localizeAll,
+  type ActivityRow,
+  type DestinationRow,
+  type Localized,
+  type PlaceRow,
+  type VendorRow,
+} from '../shared/rows.ts';
 import { Activity } from '../activity/activity.type.ts';
 import { Vendor } from '../vendor/vendor.type.ts';
 import { Destination, DestinationConnection, Place, PlaceConnection } from './location.type.ts';

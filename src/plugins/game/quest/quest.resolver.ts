@@ -42,9 +42,14 @@ export class QuestResolver {
     @Ctx() context: RequestContext,
   ): Promise<Connection<QuestNode>> {
     const game = gameRequest(context);
-    return listItems(game, game.language(lang), { nameContains: filter?.nameContains ?? null }, { field: ItemSortField.NAME, direction: SortDirection.ASC }, page, [
-      Prisma.sql`d.item_type = ${ItemType.QUEST}`,
-    ]);
+    return listItems(
+      game,
+      game.language(lang),
+      { nameContains: filter?.nameContains ?? null },
+      { field: ItemSortField.NAME, direction: SortDirection.ASC },
+      page,
+      [Prisma.sql`d.item_type = ${ItemType.QUEST}`],
+    );
   }
 
   @FieldResolver(() => String)

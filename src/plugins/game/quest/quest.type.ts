@@ -11,7 +11,7 @@ export class Quest {
 @ObjectType()
 export class QuestConnection extends connectionType('Quest', Quest) {}
 
-@ObjectType({ description: "One step of a quest (an item of type QUEST_STEP pointing back through questlineItemHash)." })
+@ObjectType({ description: 'One step of a quest (an item of type QUEST_STEP pointing back through questlineItemHash).' })
 export class QuestStep {
   @Field(() => Int, { description: 'Position of the step in the quest, from 0.' })
   stepIndex!: number;

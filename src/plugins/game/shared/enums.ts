@@ -52,7 +52,10 @@ export enum DestinyClass {
   WARLOCK = 2,
   ANY = 3,
 }
-registerEnumType(DestinyClass, { name: 'DestinyClass', description: 'Guardian class; ANY is Bungie\'s Unknown (3), used for items every class can use.' });
+registerEnumType(DestinyClass, {
+  name: 'DestinyClass',
+  description: "Guardian class; ANY is Bungie's Unknown (3), used for items every class can use.",
+});
 
 export enum SortDirection {
   ASC = 'ASC',

@@ -64,11 +64,13 @@ function createLoaders(prisma: PrismaClient, langs: () => BungieLanguage[]) {
       (row) => row.hash,
     ),
     salesByVendor: groupLoader<bigint, Rows.VendorSaleRow>(
-      (hashes) => prisma.vendorSale.findMany({ where: { vendorHash: { in: [...hashes] } }, orderBy: [{ vendorHash: 'asc' }, { vendorItemIndex: 'asc' }] }),
+      (hashes) =>
+        prisma.vendorSale.findMany({ where: { vendorHash: { in: [...hashes] } }, orderBy: [{ vendorHash: 'asc' }, { vendorItemIndex: 'asc' }] }),
       (row) => row.vendorHash,
     ),
     salesByItem: groupLoader<bigint, Rows.VendorSaleRow>(
-      (hashes) => prisma.vendorSale.findMany({ where: { itemHash: { in: [...hashes] } }, orderBy: [{ vendorHash: 'asc' }, { vendorItemIndex: 'asc' }] }),
+      (hashes) =>
+        prisma.vendorSale.findMany({ where: { itemHash: { in: [...hashes] } }, orderBy: [{ vendorHash: 'asc' }, { vendorItemIndex: 'asc' }] }),
       (row) => row.itemHash,
     ),
     costsBySale: compositeGroupLoader<{ vendorHash: bigint; vendorItemIndex: number }, Rows.VendorSaleCostRow>(
@@ -81,7 +83,8 @@ function createLoaders(prisma: PrismaClient, langs: () => BungieLanguage[]) {
       saleKey,
     ),
     locationsByVendor: groupLoader<bigint, Rows.VendorLocationRow>(
-      (hashes) => prisma.vendorLocation.findMany({ where: { vendorHash: { in: [...hashes] } }, orderBy: [{ vendorHash: 'asc' }, { position: 'asc' }] }),
+      (hashes) =>
+        prisma.vendorLocation.findMany({ where: { vendorHash: { in: [...hashes] } }, orderBy: [{ vendorHash: 'asc' }, { position: 'asc' }] }),
       (row) => row.vendorHash,
     ),
     vendorsByDestination: groupLoader<bigint, Rows.VendorLocationRow>(
@@ -89,11 +92,13 @@ function createLoaders(prisma: PrismaClient, langs: () => BungieLanguage[]) {
       (row) => row.destinationHash,
     ),
     rewardsByActivity: groupLoader<bigint, Rows.ActivityRewardRow>(
-      (hashes) => prisma.activityReward.findMany({ where: { activityHash: { in: [...hashes] } }, orderBy: [{ activityHash: 'asc' }, { position: 'asc' }] }),
+      (hashes) =>
+        prisma.activityReward.findMany({ where: { activityHash: { in: [...hashes] } }, orderBy: [{ activityHash: 'asc' }, { position: 'asc' }] }),
       (row) => row.activityHash,
     ),
     activityRewardsByItem: groupLoader<bigint, Rows.ActivityRewardRow>(
-      (hashes) => prisma.activityReward.findMany({ where: { itemHash: { in: [...hashes] } }, orderBy: [{ activityHash: 'asc' }, { position: 'asc' }] }),
+      (hashes) =>
+        prisma.activityReward.findMany({ where: { itemHash: { in: [...hashes] } }, orderBy: [{ activityHash: 'asc' }, { position: 'asc' }] }),
       (row) => row.itemHash,
     ),
     rewardsByItem: groupLoader<bigint, Rows.ItemRewardRow>(
@@ -114,7 +119,8 @@ function createLoaders(prisma: PrismaClient, langs: () => BungieLanguage[]) {
       (row) => row.destinationHash as bigint,
     ),
     destinationsByPlace: groupLoader<bigint, Rows.DestinationRow>(
-      (hashes) => prisma.destination.findMany({ where: { placeHash: { in: [...hashes] } }, include: { texts: texts() }, orderBy: [{ index: 'asc' }] }),
+      (hashes) =>
+        prisma.destination.findMany({ where: { placeHash: { in: [...hashes] } }, include: { texts: texts() }, orderBy: [{ index: 'asc' }] }),
       (row) => row.placeHash as bigint,
     ),
   };

@@ -16,7 +16,11 @@ const regionalAliases: Record<string, BungieLanguage> = {
  * The language of a query: the `lang` argument if given (it must be one the server loaded), else the best
  * Accept-Language match among the loaded languages, else the default (the first configured language).
  */
-export function pickLanguage(argument: string | null | undefined, acceptLanguage: string | undefined, loaded: readonly BungieLanguage[]): BungieLanguage {
+export function pickLanguage(
+  argument: string | null | undefined,
+  acceptLanguage: string | undefined,
+  loaded: readonly BungieLanguage[],
+): BungieLanguage {
   const fallback = loaded[0] as BungieLanguage;
   if (argument) {
     const lang = argument.toLowerCase();

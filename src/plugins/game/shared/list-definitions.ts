@@ -52,7 +52,9 @@ export async function listDefinitionHashes(prisma: PrismaClient, table: Definiti
       const ascending = (request.direction === SortDirection.ASC) !== backward;
       const order = Prisma.raw(ascending ? 'ASC' : 'DESC');
       const keyset = cursor
-        ? [Prisma.sql`(${sortSql}, d.hash) ${Prisma.raw(ascending ? '>' : '<')} (CAST(${String(cursor[0])} AS ${Prisma.raw(request.sort.type)}), CAST(${cursor[1]} AS bigint))`]
+        ? [
+            Prisma.sql`(${sortSql}, d.hash) ${Prisma.raw(ascending ? '>' : '<')} (CAST(${String(cursor[0])} AS ${Prisma.raw(request.sort.type)}), CAST(${cursor[1]} AS bigint))`,
+          ]
         : [];
       return prisma.$queryRaw<{ hash: bigint; sort_value: string | number | bigint }[]>`
         SELECT d.hash AS hash, ${sortSql} AS sort_value
@@ -84,7 +86,10 @@ function escapeLike(text: string): string {
 }
 
 /** Replaces the hashes of a page with the rows the loader returns, dropping rows deleted in between. */
-export async function loadConnection<T>(connection: Connection<bigint>, load: (hashes: bigint[]) => Promise<(T | null | Error)[]>): Promise<Connection<T>> {
+export async function loadConnection<T>(
+  connection: Connection<bigint>,
+  load: (hashes: bigint[]) => Promise<(T | null | Error)[]>,
+): Promise<Connection<T>> {
   const rows = await load(connection.nodes);
   const edges: Connection<T>['edges'] = [];
   connection.edges.forEach((edge, position) => {

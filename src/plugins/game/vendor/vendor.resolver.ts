@@ -73,7 +73,9 @@ export class VendorResolver {
     if (filter?.enabled != null) where.push(Prisma.sql`d.enabled = ${filter.enabled}`);
     if (filter?.visible != null) where.push(Prisma.sql`d.visible = ${filter.visible}`);
     if (filter?.destinationHash != null) {
-      where.push(Prisma.sql`EXISTS (SELECT 1 FROM "game"."vendor_location" l WHERE l.vendor_hash = d.hash AND l.destination_hash = ${filter.destinationHash})`);
+      where.push(
+        Prisma.sql`EXISTS (SELECT 1 FROM "game"."vendor_location" l WHERE l.vendor_hash = d.hash AND l.destination_hash = ${filter.destinationHash})`,
+      );
     }
     if (filter?.sellsItemHash != null) {
       where.push(Prisma.sql`EXISTS (SELECT 1 FROM "game"."vendor_sale" s WHERE s.vendor_hash = d.hash AND s.item_hash = ${filter.sellsItemHash})`);
