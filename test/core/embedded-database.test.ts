@@ -42,6 +42,19 @@ describe('the embedded database over the wire protocol', () => {
     expect(results.every(Boolean)).toBe(true);
   });
 
+  it('returns large results intact while other connections query', async () => {
+    const big = (offset: number) =>
+      pool.query<{ n: number; label: string }>("SELECT n, 'row-' || n AS label FROM generate_series($1::int, $1::int + 49999) AS n", [offset]);
+    const [a, b] = await Promise.all([big(0), big(1_000_000), pool.query('SELECT 1')]);
+    for (const [result, offset] of [
+      [a, 0],
+      [b, 1_000_000],
+    ] as const) {
+      expect(result.rows).toHaveLength(50_000);
+      expect(result.rows.every((row, index) => row.n === offset + index && row.label === `row-${offset + index}`)).toBe(true);
+    }
+  });
+
   it('runs transactions in isolation: concurrent increments are never lost', async () => {
     await Promise.all(
       Array.from({ length: 40 }, async () => {

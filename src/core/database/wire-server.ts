@@ -98,8 +98,10 @@ export class WireServer {
     await this.db.runExclusive(() =>
       this.db.execProtocolRawStream(new Uint8Array(message), {
         onRawData: (data) => {
-          output.push(data);
-          if (socket.writable) socket.write(data);
+          // `data` is a view of PGlite's WebAssembly memory, reused for the next chunk: copy it before keeping it.
+          const chunk = Buffer.from(data);
+          output.push(chunk);
+          if (socket.writable) socket.write(chunk);
         },
       }),
     );
@@ -141,6 +143,7 @@ function lastReadyStatus(output: Buffer): string | undefined {
   while (offset + 5 <= output.length) {
     const type = output[offset];
     const length = output.readInt32BE(offset + 1);
+    if (length < 4) break; // not a message boundary: never loop on garbage
     if (type === 0x5a && offset + 5 < output.length) status = String.fromCharCode(output[offset + 5] as number);
     offset += 1 + length;
   }
