@@ -113,6 +113,15 @@ describe.each(backends)('game queries (%s)', (backend) => {
     const unknown = await graphql(server, `{ item(hash: ${GLIMMER}, lang: "xx") { name } }`);
     expect(unknown.body.errors?.[0]?.message).toContain('Unknown language "xx"');
     // Children inherit the language of their parent.
+    const withRewards = await query<{ item: { rewards: { quantity: number; item: { hash: number } }[] } }>(
+      server,
+      `{ item(hash: ${THE_WHISPER_QUEST}) { rewards { quantity item { hash } } } }`,
+    );
+    expect(withRewards.item.rewards.map((reward) => reward.item.hash)).toEqual(
+      items[THE_WHISPER_QUEST]?.value.itemValue
+        .filter((reward: { itemHash: number }) => reward.itemHash !== 0)
+        .map((reward: { itemHash: number }) => reward.itemHash),
+    );
     const nested = await query<{ vendor: { name: string; sales: { costs: { currency: { name: string } }[] }[] } }>(
       server,
       `{ vendor(hash: ${ZAVALA}, lang: "fr") { name sales { costs { currency { name } } } } }`,
@@ -410,6 +419,14 @@ describe.each(backends)('game queries (%s)', (backend) => {
     }
     const best = Math.max(...[...counts.values()].map((quests) => quests.size));
     expect(top.topQuestRewards[0]?.questCount).toBe(best);
+    const winner = top.topQuestRewards[0]?.item.hash as number;
+    let quantity = 0;
+    for (const quest of Object.values(items).filter((item) => item.itemType === 15)) {
+      for (const giver of [quest, ...quest.setData.itemList.map((step: { itemHash: number }) => items[step.itemHash])]) {
+        for (const reward of giver?.value?.itemValue ?? []) if (reward.itemHash === winner) quantity += reward.quantity;
+      }
+    }
+    expect(top.topQuestRewards[0]?.totalQuantity).toBe(quantity);
     expect(counts.get(top.topQuestRewards[0]?.item.hash as number)?.size).toBe(best);
     expect(top.topQuestRewards.map((entry) => entry.questCount)).toEqual(
       [...top.topQuestRewards.map((entry) => entry.questCount)].sort((a, b) => b - a),
@@ -436,14 +453,35 @@ describe.each(backends)('game queries (%s)', (backend) => {
       jobs: { name: string; plugin: string }[];
     }>(
       server,
-      '{ ingestRuns(job: "game:manifest") { totalCount nodes { id job status percent stats sourceVersion trigger } } plugins { name version status dependsOn } jobs { name plugin } }',
+      `{ ingestRuns(job: "game:manifest") { totalCount nodes { id job plugin status percent stats sourceVersion trigger processed total
+          inserted updated unchanged invalid message error errorCode startedAt finishedAt durationMs } }
+        plugins { name version description status dependsOn } jobs { name plugin description } }`,
     );
     expect(data.ingestRuns.totalCount).toBe(1);
     const [run] = data.ingestRuns.nodes;
-    expect(run).toMatchObject({ job: 'game:manifest', status: 'completed_with_errors', percent: 100, trigger: 'cli' });
+    expect(run).toMatchObject({
+      job: 'game:manifest',
+      plugin: 'game',
+      status: 'completed_with_errors',
+      percent: 100,
+      trigger: 'cli',
+      invalid: 3,
+      updated: 0,
+      unchanged: 0,
+      error: null,
+      errorCode: null,
+      message: expect.stringContaining('loaded in en, fr'),
+    });
+    const full = run as unknown as { processed: number; total: number; inserted: number; startedAt: string; finishedAt: string; durationMs: number };
+    expect(full.processed).toBe(full.total);
+    expect(full.inserted).toBeGreaterThan(1000);
+    expect(Date.parse(full.finishedAt) - Date.parse(full.startedAt)).toBeGreaterThanOrEqual(0);
+    expect(full.durationMs).toBeGreaterThan(0);
     expect(run?.stats.DestinyInventoryItemDefinition?.processed).toBe(Object.keys(items).length * 2);
-    expect(data.plugins).toEqual([{ name: 'game', version: '1.0.0', status: 'ready', dependsOn: [] }]);
-    expect(data.jobs).toEqual([{ name: 'game:manifest', plugin: 'game' }]);
+    expect(data.plugins).toEqual([
+      { name: 'game', version: '1.0.0', description: 'Destiny 2 definitions from the Bungie.net manifest', status: 'ready', dependsOn: [] },
+    ]);
+    expect(data.jobs).toEqual([{ name: 'game:manifest', plugin: 'game', description: expect.stringContaining('Bungie.net manifest') }]);
     const records = await query<{
       invalidRecords: { totalCount: number; nodes: { entity: string; reason: string; suggestion: string; payload: unknown; lang: string | null }[] };
     }>(server, `{ invalidRecords(runId: "${run?.id}") { totalCount nodes { entity recordKey reason suggestion payload lang field } } }`);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { startTestHost, type TestHost } from '../helpers/test-host.ts';
 import { graphql } from '../helpers/graphql-client.ts';
 import type { TesseraServer } from '../../src/server/http-server.ts';
@@ -9,9 +11,16 @@ const probe = './test/fixtures/plugins/probe-plugin.ts';
 describe('the HTTP API', () => {
   let test: TestHost;
   let server: TesseraServer;
+  const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    test = await startTestHost('embedded', { plugins: ['game', probe] });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    test = await startTestHost('embedded', { plugins: ['game', probe], logger: pino({ level: 'info' }, sink) });
     server = await test.serve();
   });
   afterAll(async () => {
@@ -41,6 +50,18 @@ describe('the HTTP API', () => {
     expect(get.status).toBe(200);
     expect(get.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(await get.json()).toEqual({ data: { jobs: [{ name: 'game:manifest' }] } });
+  });
+
+  it('logs each operation once, as JSON, with its request id', async () => {
+    await graphql(server, 'query PluginNames { plugins { name } }', {}, { 'x-request-id': 'log-me-1' });
+    await graphql(server, '{ crash }', {}, { 'x-request-id': 'log-me-2' });
+    const operations = logLines.filter((line) => line.msg === 'graphql operation' && line.requestId === 'log-me-1');
+    expect(operations).toHaveLength(1);
+    expect(operations[0]).toMatchObject({ operationName: 'PluginNames', operation: 'query', errors: 0 });
+    expect(typeof operations[0]?.durationMs).toBe('number');
+    const failures = logLines.filter((line) => line.msg === 'operation failed' && line.requestId === 'log-me-2');
+    expect(failures).toHaveLength(1);
+    expect(JSON.stringify(failures[0])).toContain('SELECT * FROM secrets');
   });
 
   it('serves the GraphQL IDE from the npm package to browsers, with no CDN', async () => {

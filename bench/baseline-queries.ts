@@ -1,0 +1,103 @@
+import type { ReadKey } from './reads.ts';
+import { isRecord } from './json-data.ts';
+
+/**
+ * The baseline's reads: one hand-written statement each, which builds the whole GraphQL `data` object as JSON
+ * text in Postgres, reading only the columns the GraphQL query selects.
+ */
+export interface BaselineQuery {
+  /** Name of the prepared statement. */
+  name: string;
+  text: string;
+  /** The statement's parameters from the request body; throws on a malformed body. */
+  values(body: unknown, lang: string): unknown[];
+}
+
+const tierNames = ['UNKNOWN', 'CURRENCY', 'BASIC', 'COMMON', 'RARE', 'LEGENDARY', 'EXOTIC'];
+const tierSql = (column: string) => `CASE ${column} ${tierNames.map((name, value) => `WHEN ${value} THEN '${name}'`).join(' ')} END`;
+
+const item = `
+SELECT json_build_object('item', (
+  SELECT json_build_object('hash', i.hash, 'name', COALESCE(t.name, ''), 'tier', ${tierSql('i.tier_type')}, 'itemTypeDisplayName', t.item_type_display_name)
+  FROM game.item i
+  LEFT JOIN game.item_text t ON t.item_hash = i.hash AND t.lang = $2
+  WHERE i.hash = $1
+))::text AS data`;
+
+const items = `
+SELECT json_build_object('items', json_build_object('nodes', COALESCE(
+  json_agg(json_build_object('hash', p.hash, 'name', p.name, 'tier', ${tierSql('p.tier_type')}) ORDER BY p.name, p.hash),
+  '[]'::json
+)))::text AS data
+FROM (
+  SELECT i.hash, i.tier_type, COALESCE(t.name, '') AS name
+  FROM game.item i
+  LEFT JOIN game.item_text t ON t.item_hash = i.hash AND t.lang = $3
+  WHERE i.tier_type = ANY($2::int[])
+  ORDER BY name, i.hash
+  LIMIT $1
+) p`;
+
+const vendors = `
+SELECT json_build_object('vendors', json_build_object('nodes', COALESCE(
+  json_agg(json_build_object('hash', v.hash, 'name', v.name, 'sales', s.sales) ORDER BY v.name, v.hash),
+  '[]'::json
+)))::text AS data
+FROM (
+  SELECT d.hash, COALESCE(t.name, '') AS name
+  FROM game.vendor d
+  LEFT JOIN game.vendor_text t ON t.vendor_hash = d.hash AND t.lang = $2
+  ORDER BY name, d.hash
+  LIMIT $1
+) v
+CROSS JOIN LATERAL (
+  SELECT COALESCE(json_agg(json_build_object(
+    'vendorItemIndex', vs.vendor_item_index,
+    'item', json_build_object('hash', vs.item_hash, 'name', COALESCE(it.name, '')),
+    'costs', c.costs
+  ) ORDER BY vs.vendor_item_index), '[]'::json) AS sales
+  FROM game.vendor_sale vs
+  LEFT JOIN game.item_text it ON it.item_hash = vs.item_hash AND it.lang = $2
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(json_agg(json_build_object(
+      'quantity', sc.quantity,
+      'currency', json_build_object('hash', sc.currency_hash, 'name', COALESCE(ct.name, ''))
+    ) ORDER BY sc.position), '[]'::json) AS costs
+    FROM game.vendor_sale_cost sc
+    LEFT JOIN game.item_text ct ON ct.item_hash = sc.currency_hash AND ct.lang = $2
+    WHERE sc.vendor_hash = vs.vendor_hash AND sc.vendor_item_index = vs.vendor_item_index
+  ) c
+  WHERE vs.vendor_hash = v.hash
+) s`;
+
+export const baselineQueries: Record<ReadKey, BaselineQuery> = {
+  item: {
+    name: 'bench_item',
+    text: item,
+    values: (body, lang) => [integerField(body, 'hash'), lang],
+  },
+  items: {
+    name: 'bench_items',
+    text: items,
+    values: (body, lang) => [integerField(body, 'first'), integerListField(body, 'tiers'), lang],
+  },
+  vendors: {
+    name: 'bench_vendors',
+    text: vendors,
+    values: (body, lang) => [integerField(body, 'first'), lang],
+  },
+};
+
+function integerField(body: unknown, key: string): number {
+  const value = isRecord(body) ? body[key] : undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError(`${key}: expected a non-negative integer`);
+  return value;
+}
+
+function integerListField(body: unknown, key: string): number[] {
+  const value = isRecord(body) ? body[key] : undefined;
+  if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'number' && Number.isSafeInteger(entry))) {
+    throw new TypeError(`${key}: expected a list of integers`);
+  }
+  return value as number[];
+}

@@ -1,0 +1,50 @@
+/** Settings of the read benchmark, from the environment (see bench/README.md). */
+export interface BenchConfig {
+  /** Admin connection string; the bench creates and drops its own database on that server. */
+  adminUrl: string;
+  /** Measured seconds per read and server. */
+  durationSeconds: number;
+  /** Unmeasured seconds of the same load before each measurement. */
+  warmupSeconds: number;
+  /** Concurrent HTTP connections of the load generator. */
+  connections: number;
+  /** Upper bound of requests per measurement, on top of the duration. */
+  maxRequests: number;
+  /** The whole run fails past this many seconds. */
+  timeoutSeconds: number;
+  /** Database connections of each server: Tessera's default for a Postgres server, and the baseline's. */
+  poolSize: number;
+  vendors: number;
+  salesPerVendor: number;
+}
+
+const defaultAdminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export function readBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
+  const durationSeconds = integer(env, 'BENCH_DURATION', 10, 1, 300);
+  const warmupSeconds = integer(env, 'BENCH_WARMUP', Math.min(3, durationSeconds), 0, 60);
+  const reads = 3;
+  const servers = 2;
+  const plannedLoadSeconds = reads * servers * (durationSeconds + warmupSeconds);
+  return {
+    adminUrl: env.BENCH_DATABASE_URL || defaultAdminUrl,
+    durationSeconds,
+    warmupSeconds,
+    connections: integer(env, 'BENCH_CONNECTIONS', 16, 1, 256),
+    maxRequests: durationSeconds * 100_000,
+    timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 180 + plannedLoadSeconds, 10, 3_600),
+    poolSize: 20,
+    vendors: 200,
+    salesPerVendor: 30,
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}

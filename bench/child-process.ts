@@ -1,0 +1,131 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * A server running in its own Node process (its own event loop), reporting its URL over IPC.
+ * The parent side is `startChild`; the entry file calls `serveAsChild`.
+ */
+export interface ChildServer {
+  url: string;
+  pid: number;
+  /** Asks the child to stop gracefully; kills it if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+type ChildMessage = { type: 'ready'; url: string } | { type: 'failed'; message: string };
+type ParentMessage = { type: 'stop' };
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export async function startChild(
+  entry: URL,
+  options: { env: NodeJS.ProcessEnv; startTimeoutMs: number; signal: AbortSignal; label: string },
+): Promise<ChildServer> {
+  const child = fork(fileURLToPath(entry), [], {
+    cwd: repoRoot,
+    execArgv: ['--import', 'tsx'],
+    env: options.env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const url = await waitForReady(child, options);
+    return { url, pid: child.pid ?? -1, stop: (graceMs = 15_000) => stopChild(child, exited, graceMs) };
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+}
+
+function waitForReady(child: ChildProcess, options: { startTimeoutMs: number; signal: AbortSignal; label: string }): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const finish = (outcome: () => void) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      options.signal.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const onMessage = (message: ChildMessage) => {
+      if (message.type === 'ready') finish(() => resolve(message.url));
+      else finish(() => reject(new Error(`${options.label} failed to start: ${message.message}`)));
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      finish(() => reject(new Error(`${options.label} exited before it was ready (code ${code}, signal ${signal})`)));
+    const onAbort = () => finish(() => reject(options.signal.reason));
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`${options.label} was not ready within ${options.startTimeoutMs / 1000} s`))),
+      options.startTimeoutMs,
+    );
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    if (options.signal.aborted) onAbort();
+    else options.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.connected) child.send({ type: 'stop' } satisfies ParentMessage);
+  else child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, graceMs);
+  });
+  await Promise.race([exited, killed]);
+  clearTimeout(timer);
+  await exited;
+}
+
+/** Whether the module at `moduleUrl` is the process's entry point (started by `startChild`). */
+export function isEntry(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
+}
+
+/** Runs in the child: starts the server, reports its URL, and stops on the parent's request or disappearance. */
+export function serveAsChild(start: () => Promise<RunningServer>): void {
+  const send = (message: ChildMessage, then?: () => void) => {
+    if (process.send) process.send(message, undefined, undefined, () => then?.());
+    else then?.();
+  };
+  let server: RunningServer | undefined;
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(1), 10_000).unref();
+    (server ? server.stop() : Promise.resolve()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('bench server: stop failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'stop') shutdown();
+  });
+  process.on('disconnect', shutdown);
+  process.on('SIGTERM', shutdown);
+  Promise.resolve()
+    .then(start)
+    .then(
+      (started) => {
+        server = started;
+        send({ type: 'ready', url: started.url });
+      },
+      (error: unknown) => {
+        console.error('bench server: start failed', error);
+        send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
+      },
+    );
+}
