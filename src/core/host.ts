@@ -72,7 +72,7 @@ export class Host {
     const started: StartedPlugin[] = [];
     try {
       if (options.migrate !== false) await applyMigrations(db.pool, logger);
-      const jobs = new JobRunner(db, bus, logger);
+      const jobs = new JobRunner(db, bus);
       const services = new Map<string, unknown>();
       for (const definition of definitions) {
         const runtime = await initPlugin(definition, configs.get(definition.name), { db, bus, logger, config, services, jobs });

@@ -29,7 +29,6 @@ export class JobRunner {
   constructor(
     private readonly db: Database,
     private readonly bus: EventBus,
-    private readonly logger: Logger,
   ) {}
 
   register(job: RegisteredJob): void {

@@ -6,11 +6,10 @@ import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { SortDirection } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
 import { localizedField } from '../shared/localized-fields.ts';
-import { listDefinitionHashes, loadConnection } from '../shared/list-definitions.ts';
+import { listLocalized } from '../shared/list-definitions.ts';
 import { DefinitionSort, DefinitionSortField, definitionSortColumns } from '../shared/definition-args.ts';
 import {
   localize,
-  localizeAligned,
   localizeAll,
   type ActivityRewardRow,
   type ActivityRow,
@@ -78,16 +77,13 @@ export class ActivityResolver {
         Prisma.sql`EXISTS (SELECT 1 FROM "game"."activity_reward" r WHERE r.activity_hash = d.hash AND r.item_hash = ${filter.rewardsItemHash})`,
       );
     }
-    const hashes = await listDefinitionHashes(game.prisma, activityTable, {
+    return listLocalized(game, language, activityTable, game.loaders.activity, {
       where,
       nameContains: filter?.nameContains,
-      lang: language,
-      defaultLanguage: game.defaultLanguage,
       sort: definitionSortColumns[sort?.field ?? DefinitionSortField.NAME],
       direction: sort?.direction ?? SortDirection.ASC,
       page,
     });
-    return loadConnection(hashes, async (keys) => localizeAligned(await game.loaders.activity.loadMany(keys), language));
   }
 
   @FieldResolver(() => String)

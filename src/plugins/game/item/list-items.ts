@@ -1,9 +1,8 @@
 import { Prisma } from '../../../generated/prisma/client.ts';
 import type { ConnectionArgs, Connection } from '../../../schema/pagination.ts';
 import type { GameRequest } from '../shared/game-request.ts';
-import { listDefinitionHashes, loadConnection, nameSql, type SortColumn } from '../shared/list-definitions.ts';
-import { localizeAligned, type ItemRow, type Localized } from '../shared/rows.ts';
-import { SortDirection } from '../shared/enums.ts';
+import { listLocalized, nameSql, type SortColumn } from '../shared/list-definitions.ts';
+import type { ItemRow, Localized } from '../shared/rows.ts';
 import type { BungieLanguage } from '../config.ts';
 import { ItemSortField, type ItemFilter, type ItemSort } from './item.args.ts';
 
@@ -33,14 +32,11 @@ export async function listItems(
   if (filter?.itemSubTypes?.length) where.push(Prisma.sql`d.item_sub_type = ANY(${filter.itemSubTypes}::int[])`);
   if (filter?.classType != null) where.push(Prisma.sql`d.class_type = ${Number(filter.classType)}`);
   if (filter?.isCurrency != null) where.push(Prisma.sql`d.is_currency = ${filter.isCurrency}`);
-  const hashes = await listDefinitionHashes(game.prisma, itemTable, {
+  return listLocalized(game, lang, itemTable, game.loaders.item, {
     where,
     nameContains: filter?.nameContains,
-    lang,
-    defaultLanguage: game.defaultLanguage,
     sort: sortColumns[sort?.field ?? ItemSortField.NAME],
-    direction: sort?.direction ?? SortDirection.ASC,
+    direction: sort?.direction,
     page,
   });
-  return loadConnection(hashes, async (keys) => localizeAligned(await game.loaders.item.loadMany(keys), lang));
 }

@@ -6,18 +6,9 @@ import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { SortDirection } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
 import { localizedField } from '../shared/localized-fields.ts';
-import { listDefinitionHashes, loadConnection, type DefinitionTable } from '../shared/list-definitions.ts';
+import { listLocalized, type DefinitionTable } from '../shared/list-definitions.ts';
 import { DefinitionSort, DefinitionSortField, definitionSortColumns } from '../shared/definition-args.ts';
-import {
-  localize,
-  localizeAligned,
-  localizeAll,
-  type ActivityRow,
-  type DestinationRow,
-  type Localized,
-  type PlaceRow,
-  type VendorRow,
-} from '../shared/rows.ts';
+import { localize, localizeAll, type ActivityRow, type DestinationRow, type Localized, type PlaceRow, type VendorRow } from '../shared/rows.ts';
 import { Activity } from '../activity/activity.type.ts';
 import { Vendor } from '../vendor/vendor.type.ts';
 import { Destination, DestinationConnection, Place, PlaceConnection } from './location.type.ts';
@@ -62,16 +53,13 @@ export class DestinationResolver {
     const game = gameRequest(context);
     const language = game.language(lang);
     const where = filter?.placeHash != null ? [Prisma.sql`d.place_hash = ${filter.placeHash}`] : [];
-    const hashes = await listDefinitionHashes(game.prisma, destinationTable, {
+    return listLocalized(game, language, destinationTable, game.loaders.destination, {
       where,
       nameContains: filter?.nameContains,
-      lang: language,
-      defaultLanguage: game.defaultLanguage,
       sort: definitionSortColumns[sort?.field ?? DefinitionSortField.NAME],
       direction: sort?.direction ?? SortDirection.ASC,
       page,
     });
-    return loadConnection(hashes, async (keys) => localizeAligned(await game.loaders.destination.loadMany(keys), language));
   }
 
   @FieldResolver(() => String)
@@ -128,16 +116,13 @@ export class PlaceResolver {
   ): Promise<Connection<PlaceNode>> {
     const game = gameRequest(context);
     const language = game.language(lang);
-    const hashes = await listDefinitionHashes(game.prisma, placeTable, {
+    return listLocalized(game, language, placeTable, game.loaders.place, {
       where: [],
       nameContains: filter?.nameContains,
-      lang: language,
-      defaultLanguage: game.defaultLanguage,
       sort: definitionSortColumns[sort?.field ?? DefinitionSortField.NAME],
       direction: sort?.direction ?? SortDirection.ASC,
       page,
     });
-    return loadConnection(hashes, async (keys) => localizeAligned(await game.loaders.place.loadMany(keys), language));
   }
 
   @FieldResolver(() => String)

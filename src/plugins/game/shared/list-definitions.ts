@@ -3,6 +3,10 @@ import type { PrismaClient } from '../../../core/database/database.ts';
 import { paginate, type ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
 import { BadUserInputError } from '../../../core/errors.ts';
 import { SortDirection } from './enums.ts';
+import type DataLoader from 'dataloader';
+import type { BungieLanguage } from '../config.ts';
+import type { GameRequest } from './game-request.ts';
+import { localizeAligned, type Localized } from './rows.ts';
 
 /** A definition table and its texts table, e.g. game.item and game.item_text (item_hash). */
 export interface DefinitionTable {
@@ -97,4 +101,33 @@ export async function loadConnection<T>(
     if (row !== null && row !== undefined && !(row instanceof Error)) edges.push({ cursor: edge.cursor, node: row });
   });
   return { ...connection, edges, nodes: edges.map((edge) => edge.node) };
+}
+
+/**
+ * A page of localized definitions: the keyset query over `table`, then the rows through `loader` (so that
+ * their relations batch with the rest of the request), each in the query's language.
+ */
+export async function listLocalized<T extends object>(
+  game: GameRequest,
+  lang: BungieLanguage,
+  table: DefinitionTable,
+  loader: DataLoader<bigint, T | null>,
+  options: {
+    where?: Prisma.Sql[];
+    nameContains?: string | null | undefined;
+    sort: SortColumn;
+    direction?: SortDirection | null;
+    page: ConnectionArgs;
+  },
+): Promise<Connection<Localized<T>>> {
+  const hashes = await listDefinitionHashes(game.prisma, table, {
+    where: options.where ?? [],
+    nameContains: options.nameContains,
+    lang,
+    defaultLanguage: game.defaultLanguage,
+    sort: options.sort,
+    direction: options.direction ?? SortDirection.ASC,
+    page: options.page,
+  });
+  return loadConnection(hashes, async (keys) => localizeAligned(await loader.loadMany(keys), lang));
 }

@@ -6,11 +6,10 @@ import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { SortDirection } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
 import { localizedField } from '../shared/localized-fields.ts';
-import { listDefinitionHashes, loadConnection } from '../shared/list-definitions.ts';
+import { listLocalized } from '../shared/list-definitions.ts';
 import { DefinitionSort, DefinitionSortField, definitionSortColumns } from '../shared/definition-args.ts';
 import {
   localize,
-  localizeAligned,
   localizeAll,
   type DestinationRow,
   type ItemRow,
@@ -80,16 +79,13 @@ export class VendorResolver {
     if (filter?.sellsItemHash != null) {
       where.push(Prisma.sql`EXISTS (SELECT 1 FROM "game"."vendor_sale" s WHERE s.vendor_hash = d.hash AND s.item_hash = ${filter.sellsItemHash})`);
     }
-    const hashes = await listDefinitionHashes(game.prisma, vendorTable, {
+    return listLocalized(game, language, vendorTable, game.loaders.vendor, {
       where,
       nameContains: filter?.nameContains,
-      lang: language,
-      defaultLanguage: game.defaultLanguage,
       sort: definitionSortColumns[sort?.field ?? DefinitionSortField.NAME],
       direction: sort?.direction ?? SortDirection.ASC,
       page,
     });
-    return loadConnection(hashes, async (keys) => localizeAligned(await game.loaders.vendor.loadMany(keys), language));
   }
 
   @FieldResolver(() => String)
