@@ -85,7 +85,7 @@ describe('the tessera command', () => {
       (data) => data.ingestRuns.nodes[0]?.status === 'completed_with_errors',
     );
     expect(loaded.items.totalCount).toBe(222);
-    expect(server.logs()).toContain('empty database: loading the manifest');
+    expect(server.logs()).toContain('no manifest loaded yet: loading it');
     expect(await server.stop()).toBe(0);
     await expect(fs.access(path.join(dataDir, 'server.lock'))).rejects.toThrow();
 

@@ -123,7 +123,8 @@ export class JobRunner {
     } catch (error) {
       const code = controller.signal.aborted ? 'CANCELLED' : error instanceof TesseraError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
       const message = controller.signal.aborted ? `Cancelled: ${errorMessage(controller.signal.reason)}` : errorMessage(error);
-      logger.error({ err: error, code }, 'job failed');
+      if (controller.signal.aborted) logger.warn({ code, reason: message }, 'job cancelled');
+      else logger.error({ err: error, code }, 'job failed');
       return reporter.finish({ status: 'failed', error: message, errorCode: code, durationMs: Date.now() - started });
     }
   }

@@ -2,7 +2,7 @@ import { definePlugin } from '../../core/plugins/define-plugin.ts';
 import { gameConfig, type GameConfig } from './config.ts';
 import { createGameService, type GameService } from './service.ts';
 import { createGameRequest } from './shared/game-request.ts';
-import { manifestJob } from './ingest/manifest.job.ts';
+import { manifestJob, manifestLoaded } from './ingest/manifest.job.ts';
 import { ItemResolver, ItemRewardResolver } from './item/item.resolver.ts';
 import { ActivityResolver, ActivityRewardResolver } from './activity/activity.resolver.ts';
 import { SaleCostResolver, VendorResolver, VendorSaleResolver } from './vendor/vendor.resolver.ts';
@@ -43,10 +43,11 @@ export default definePlugin<GameConfig, GameService>({
       service,
       requestState: (request) => createGameRequest(ctx.db.prisma, ctx.config.languages, request),
       async afterStart() {
-        // An empty database gets the sample (or, with BUNGIE_API_KEY, the live manifest) without blocking start-up.
-        if (!ctx.host.sampleData || (await service.itemCount()) > 0) return;
+        // A database without a complete manifest load (empty, or a first load cut short) gets the sample (or,
+        // with BUNGIE_API_KEY, the live manifest), without blocking start-up.
+        if (!ctx.host.sampleData || (await manifestLoaded(ctx.db.prisma))) return;
         const { run, done } = await ctx.jobs.start('game:manifest', {}, 'start');
-        ctx.logger.info({ runId: run.id }, 'empty database: loading the manifest');
+        ctx.logger.info({ runId: run.id, source: ctx.config.apiKey ? 'Bungie.net' : 'sample' }, 'no manifest loaded yet: loading it');
         done.catch((error: unknown) => ctx.logger.error({ err: error }, 'initial manifest load failed'));
       },
     };

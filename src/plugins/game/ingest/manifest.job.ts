@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { defineJob } from '../../../core/jobs/job.ts';
+import type { PrismaClient } from '../../../core/database/database.ts';
 import { gameConfigSchema, type GameConfig } from '../config.ts';
 import { loadManifest } from './load-manifest.ts';
 import { manifestSource } from './manifest-source.ts';
 
 const cursorKeys = { version: 'manifestVersion', languages: 'languages' } as const;
+
+/** Whether a manifest load has completed (a cancelled or failed first load leaves no version behind). */
+export async function manifestLoaded(prisma: PrismaClient): Promise<boolean> {
+  return (await prisma.jobCursor.count({ where: { job: 'game:manifest', key: cursorKeys.version } })) > 0;
+}
 
 export const manifestJobOptions = z.object({
   batchSize: z.coerce.number({ error: 'expected a number' }).int().min(1).max(10_000).optional(),
