@@ -39,36 +39,41 @@ FROM (
 ) p`;
 
 const vendors = `
-SELECT json_build_object('vendors', json_build_object('nodes', COALESCE(
-  json_agg(json_build_object('hash', v.hash, 'name', v.name, 'sales', s.sales) ORDER BY v.name, v.hash),
-  '[]'::json
-)))::text AS data
-FROM (
+WITH v AS (
   SELECT d.hash, COALESCE(t.name, '') AS name
   FROM game.vendor d
   LEFT JOIN game.vendor_text t ON t.vendor_hash = d.hash AND t.lang = $2
   ORDER BY name, d.hash
   LIMIT $1
-) v
-CROSS JOIN LATERAL (
-  SELECT COALESCE(json_agg(json_build_object(
-    'vendorItemIndex', vs.vendor_item_index,
-    'item', json_build_object('hash', vs.item_hash, 'name', COALESCE(it.name, '')),
-    'costs', c.costs
-  ) ORDER BY vs.vendor_item_index), '[]'::json) AS sales
-  FROM game.vendor_sale vs
-  LEFT JOIN game.item_text it ON it.item_hash = vs.item_hash AND it.lang = $2
-  CROSS JOIN LATERAL (
-    SELECT COALESCE(json_agg(json_build_object(
+), c AS (
+  SELECT sc.vendor_hash, sc.vendor_item_index,
+    json_agg(json_build_object(
       'quantity', sc.quantity,
       'currency', json_build_object('hash', sc.currency_hash, 'name', COALESCE(ct.name, ''))
-    ) ORDER BY sc.position), '[]'::json) AS costs
-    FROM game.vendor_sale_cost sc
-    LEFT JOIN game.item_text ct ON ct.item_hash = sc.currency_hash AND ct.lang = $2
-    WHERE sc.vendor_hash = vs.vendor_hash AND sc.vendor_item_index = vs.vendor_item_index
-  ) c
-  WHERE vs.vendor_hash = v.hash
-) s`;
+    ) ORDER BY sc.position) AS costs
+  FROM v
+  JOIN game.vendor_sale_cost sc ON sc.vendor_hash = v.hash
+  LEFT JOIN game.item_text ct ON ct.item_hash = sc.currency_hash AND ct.lang = $2
+  GROUP BY sc.vendor_hash, sc.vendor_item_index
+), s AS (
+  SELECT vs.vendor_hash,
+    json_agg(json_build_object(
+      'vendorItemIndex', vs.vendor_item_index,
+      'item', json_build_object('hash', vs.item_hash, 'name', COALESCE(it.name, '')),
+      'costs', COALESCE(c.costs, '[]'::json)
+    ) ORDER BY vs.vendor_item_index) AS sales
+  FROM v
+  JOIN game.vendor_sale vs ON vs.vendor_hash = v.hash
+  LEFT JOIN game.item_text it ON it.item_hash = vs.item_hash AND it.lang = $2
+  LEFT JOIN c ON c.vendor_hash = vs.vendor_hash AND c.vendor_item_index = vs.vendor_item_index
+  GROUP BY vs.vendor_hash
+)
+SELECT json_build_object('vendors', json_build_object('nodes', COALESCE(
+  json_agg(json_build_object('hash', v.hash, 'name', v.name, 'sales', COALESCE(s.sales, '[]'::json)) ORDER BY v.name, v.hash),
+  '[]'::json
+)))::text AS data
+FROM v
+LEFT JOIN s ON s.vendor_hash = v.hash`;
 
 export const baselineQueries: Record<ReadKey, BaselineQuery> = {
   item: {

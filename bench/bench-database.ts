@@ -4,24 +4,29 @@ import pg from 'pg';
 export interface BenchDatabase {
   name: string;
   url: string;
+  create(): Promise<void>;
+  /** Refreshes the planner's statistics, as autovacuum would some time after a bulk load. */
+  analyze(): Promise<void>;
+  /** Drops the database if it exists, closing its connections. */
   drop(): Promise<void>;
 }
 
-/** Creates an empty database `tessera_bench_<random>` on the server of `adminUrl`. */
-export async function createBenchDatabase(adminUrl: string): Promise<BenchDatabase> {
+/** A database `tessera_bench_<random>` on the server of `adminUrl`; nothing is created until `create()`. */
+export function benchDatabase(adminUrl: string): BenchDatabase {
   const name = `tessera_bench_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     name,
     url: url.toString(),
-    drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    create: () => withClient(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`)),
+    analyze: () => withClient(url.toString(), (client) => client.query('ANALYZE')),
+    drop: () => withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }
 
-async function withAdmin(adminUrl: string, work: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
+async function withClient(connectionString: string, work: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, query_timeout: 60_000 });
   await client.connect();
   try {
     await work(client);

@@ -37,7 +37,8 @@ if (isEntry(import.meta.url)) {
   serveAsChild(() => {
     const databaseUrl = process.env.BENCH_DB_URL;
     const manifestDir = process.env.BENCH_MANIFEST_DIR;
-    if (!databaseUrl || !manifestDir) throw new Error('BENCH_DB_URL and BENCH_MANIFEST_DIR must be set: this file is started by bench/read-throughput.ts');
+    if (!databaseUrl || !manifestDir)
+      throw new Error('BENCH_DB_URL and BENCH_MANIFEST_DIR must be set: this file is started by bench/read-throughput.ts');
     return startTesseraServer({ databaseUrl, manifestDir });
   });
 }
