@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Host } from '../core/host.ts';
 import type { RequestContext } from '../schema/context.ts';
 import { formatGraphQLError, isInternalError } from '../schema/errors.ts';
@@ -24,6 +24,8 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
         },
       },
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are used; the default plugin would wrap every field resolver for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       requestLogging(),
     ],
   });

@@ -74,11 +74,17 @@ function createLoaders(prisma: PrismaClient, langs: () => BungieLanguage[]) {
       (row) => row.itemHash,
     ),
     costsBySale: compositeGroupLoader<{ vendorHash: bigint; vendorItemIndex: number }, Rows.VendorSaleCostRow>(
-      (keys) =>
-        prisma.vendorSaleCost.findMany({
-          where: { OR: keys.map((key) => ({ vendorHash: key.vendorHash, vendorItemIndex: key.vendorItemIndex })) },
+      async (keys) => {
+        // One small statement by vendor, filtered here: an OR of (vendor, index) pairs grows with the page
+        // and costs Postgres more to plan than to run.
+        const wanted = new Set(keys.map(saleKey));
+        const vendors = [...new Set(keys.map((key) => key.vendorHash))];
+        const rows = await prisma.vendorSaleCost.findMany({
+          where: { vendorHash: { in: vendors } },
           orderBy: [{ vendorHash: 'asc' }, { vendorItemIndex: 'asc' }, { position: 'asc' }],
-        }),
+        });
+        return rows.filter((row) => wanted.has(saleKey(row)));
+      },
       (row) => ({ vendorHash: row.vendorHash, vendorItemIndex: row.vendorItemIndex }),
       saleKey,
     ),

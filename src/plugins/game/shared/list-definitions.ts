@@ -43,8 +43,13 @@ type Cursor = [sortValue: string | number, hash: string];
  */
 export async function listDefinitionHashes(prisma: PrismaClient, table: DefinitionTable, request: ListRequest): Promise<Connection<bigint>> {
   const from = Prisma.raw(`${table.table} d`);
-  const joins = Prisma.sql`LEFT JOIN ${Prisma.raw(table.textTable)} t ON t.${Prisma.raw(table.textKey)} = d.hash AND t.lang = ${request.lang}
-    LEFT JOIN ${Prisma.raw(table.textTable)} dt ON dt.${Prisma.raw(table.textKey)} = d.hash AND dt.lang = ${request.defaultLanguage}`;
+  const textJoin = (alias: string, lang: string) =>
+    Prisma.sql`LEFT JOIN ${Prisma.raw(table.textTable)} ${Prisma.raw(alias)} ON ${Prisma.raw(alias)}.${Prisma.raw(table.textKey)} = d.hash AND ${Prisma.raw(alias)}.lang = ${lang}`;
+  // The default language's texts are joined only to fall back on when another language is asked for.
+  const joins =
+    request.lang === request.defaultLanguage
+      ? Prisma.sql`${textJoin('t', request.lang)} CROSS JOIN LATERAL (SELECT NULL::text AS name) dt`
+      : Prisma.sql`${textJoin('t', request.lang)} ${textJoin('dt', request.defaultLanguage)}`;
   const conditions = [...request.where];
   if (request.nameContains) {
     if (request.nameContains.length > 200) throw new BadUserInputError('nameContains is limited to 200 characters.');
