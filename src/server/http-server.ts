@@ -5,7 +5,7 @@ import type { Host } from '../core/host.ts';
 import { createApollo } from './apollo.ts';
 import { createGraphQLHandler, sendJson } from './graphql-http.ts';
 import { attachWebSockets } from './websocket.ts';
-import { graphiqlPage, wantsHtml } from './graphiql.ts';
+import { graphiqlPage, graphiqlPageGzip, wantsHtml } from './graphiql.ts';
 
 export interface TesseraServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -41,7 +41,12 @@ export async function startServer(host: Host, options: { port?: number; host?: s
       }
       if (url.pathname === '/graphql') {
         if (req.method === 'GET' && showIde && wantsHtml(req.headers.accept) && !url.searchParams.has('query')) {
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', vary: 'accept-encoding' };
+          if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+            res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
+            return void res.end(graphiqlPageGzip());
+          }
+          res.writeHead(200, headers);
           return void res.end(graphiqlPage());
         }
         return handleGraphQL(req, res, url, requestId);

@@ -73,6 +73,9 @@ describe('the HTTP API', () => {
     expect(html).toContain('"subscriptionsProtocol":"WS"');
     expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
     expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
+    const compressed = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html', 'accept-encoding': 'gzip' } });
+    expect(compressed.headers.get('content-encoding')).toBe('gzip');
+    expect(await compressed.text()).toBe(html);
   });
 
   it('masks internal errors (no SQL, no hosts) and keeps client errors readable', async () => {
