@@ -72,6 +72,7 @@ export class Host {
     const started: StartedPlugin[] = [];
     try {
       if (options.migrate !== false) await applyMigrations(db.pool, logger);
+      await checkDatabaseSchemas(db, definitions);
       const jobs = new JobRunner(db, bus);
       const services = new Map<string, unknown>();
       for (const definition of definitions) {
@@ -213,6 +214,26 @@ async function closePlugins(plugins: readonly StartedPlugin[], logger: Logger): 
       await runtime.close?.();
     } catch (error) {
       logger.error({ err: error, plugin: definition.name }, 'plugin close failed');
+    }
+  }
+}
+
+/** Every plugin that declares a Postgres schema finds it migrated, or the start stops saying what to add. */
+async function checkDatabaseSchemas(db: Database, plugins: readonly PluginDefinition[]): Promise<void> {
+  const declared = plugins.filter((plugin) => plugin.databaseSchema !== undefined);
+  if (declared.length === 0) return;
+  const { rows } = await db.pool.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [
+    declared.map((plugin) => plugin.databaseSchema),
+  ]);
+  const present = new Set(rows.map((row) => row.nspname));
+  for (const plugin of declared) {
+    if (!present.has(plugin.databaseSchema as string)) {
+      throw new PluginError(
+        ErrorCode.PLUGIN_INVALID,
+        plugin.name,
+        `declares the database schema '${plugin.databaseSchema}', which the database does not have: add prisma/schema/${plugin.name}.prisma ` +
+          `with @@schema("${plugin.databaseSchema}") on its models, list the schema in core.prisma, and commit a migration (npm run db:diff).`,
+      );
     }
   }
 }

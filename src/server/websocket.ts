@@ -21,6 +21,9 @@ export function attachWebSockets(host: Host, httpServer: Server): () => Promise<
         return host.createContext({ requestId: randomUUID(), acceptLanguage });
       },
       onConnect: () => host.state === 'started',
+      onSubscribe: (_ctx, id, payload) => {
+        host.logger.info({ subscriptionId: id, operationName: payload.operationName ?? null }, 'graphql-ws operation');
+      },
       onError: (_ctx, id, _payload, errors) => {
         host.logger.warn({ subscriptionId: id, errors: errors.map((error) => error.message) }, 'subscription refused');
         return errors.map((error) => formatGraphQLError(error.toJSON(), error));

@@ -87,6 +87,13 @@ describe('the plugin host refuses to start, naming the plugin and the fix', () =
     expect(badJob.message).toContain("must be named 'jobs:<job>'");
   });
 
+  it('for a plugin whose database schema was never migrated', async () => {
+    const error = await startFailure([plugin('weather', { databaseSchema: 'weather' })]);
+    expect(error.code).toBe('PLUGIN_INVALID');
+    expect(error.message).toContain("plugin 'weather': declares the database schema 'weather', which the database does not have");
+    expect(error.message).toContain('prisma/schema/weather.prisma');
+  });
+
   it('for a module path that does not export a plugin', async () => {
     const error = await startFailure(['./test/fixtures/plugins/missing-plugin.ts']);
     expect(error.code).toBe('PLUGIN_UNKNOWN');

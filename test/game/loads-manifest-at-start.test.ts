@@ -36,7 +36,9 @@ describe('the game plugin at start-up', () => {
     test.host.jobs.cancel(run.id);
     expect((await done).status).toBe('failed');
     // What a load stopped after its first batches leaves behind: rows, but no manifest version.
-    await test.host.db.prisma.place.create({ data: { hash: 1n, index: 0, redacted: false, texts: { create: { lang: 'en', name: 'Leftover', description: '' } } } });
+    await test.host.db.prisma.place.create({
+      data: { hash: 1n, index: 0, redacted: false, texts: { create: { lang: 'en', name: 'Leftover', description: '' } } },
+    });
     await test.host.afterStart();
     const runs = await waitForRunsToEnd(test);
     expect(runs.map((entry) => entry.status)).toEqual(['failed', 'completed_with_errors']);

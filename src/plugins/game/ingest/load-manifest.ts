@@ -88,7 +88,11 @@ export async function loadManifest(
   await loadRelations(ctx, relations, parents, known, options.batchSize);
   // Fresh statistics now rather than whenever autovacuum gets to it: a bulk load leaves the planner guessing.
   await ctx.run.message('updating table statistics');
-  await ctx.db.pool.query(`ANALYZE ${Object.values(tables).map((spec) => spec.table).join(', ')}`);
+  await ctx.db.pool.query(
+    `ANALYZE ${Object.values(tables)
+      .map((spec) => spec.table)
+      .join(', ')}`,
+  );
 }
 
 async function loadRelations(
