@@ -59,10 +59,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
+      if (size <= limit) return void chunks.push(chunk);
+      if (!tooLarge) {
+        tooLarge = true;
+        req.pause();
+        resolve(undefined);
+      }
     });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (!tooLarge) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
 }

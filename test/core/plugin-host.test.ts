@@ -135,6 +135,13 @@ describe('plugins load in dependency order', () => {
 
     const run = await test.host.runJob('hello:count', { count: 3 }, 'api');
     expect(run).toMatchObject({ status: 'completed', processed: 3, total: 3, inserted: 3, message: 'Bonjour: counted to 3' });
+    const [first, second] = await Promise.allSettled([
+      test.host.jobs.start('hello:count', { count: 2 }, 'api'),
+      test.host.jobs.start('hello:count', { count: 2 }, 'api'),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second.status === 'rejected' && String(second.reason)).toContain("Job 'hello:count' is already running");
+    if (first.status === 'fulfilled') expect((await first.value.done).status).toBe('completed');
     await expect(test.host.runJob('hello:count', { count: 0 }, 'api')).rejects.toThrow("Invalid options for job 'hello:count': count:");
     await expect(test.host.runJob('hello:nothing', {}, 'api')).rejects.toThrow("Unknown job 'hello:nothing'. Enabled plugins offer: hello:count.");
 

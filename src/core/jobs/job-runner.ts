@@ -59,16 +59,28 @@ export class JobRunner {
     }
     const running = this.active.get(jobName);
     if (running) {
-      throw new TesseraError(ErrorCode.BAD_USER_INPUT, `Job '${jobName}' is already running (run ${running.runId}); wait for it or cancel it.`);
+      throw new TesseraError(
+        ErrorCode.BAD_USER_INPUT,
+        `Job '${jobName}' is already running (run ${running.runId || 'starting'}); wait for it or cancel it.`,
+      );
     }
-    const run = await this.db.prisma.ingestRun.create({
-      data: { job: jobName, plugin: job.plugin, status: 'running', trigger, options: JSON.parse(JSON.stringify(parsed.data ?? {})) },
-    });
-    this.publish(run);
+    // The slot is taken before the first await, so two starts in the same moment cannot both run.
     const controller = new AbortController();
-    const done = this.execute(job, run, parsed.data, controller).finally(() => this.active.delete(jobName));
-    this.active.set(jobName, { runId: run.id, controller, done });
-    return { run, done };
+    const slot = { runId: '', controller, done: Promise.resolve(undefined as unknown as IngestRun) };
+    this.active.set(jobName, slot);
+    let run: IngestRun;
+    try {
+      run = await this.db.prisma.ingestRun.create({
+        data: { job: jobName, plugin: job.plugin, status: 'running', trigger, options: JSON.parse(JSON.stringify(parsed.data ?? {})) },
+      });
+    } catch (error) {
+      this.active.delete(jobName);
+      throw error;
+    }
+    slot.runId = run.id;
+    this.publish(run);
+    slot.done = this.execute(job, run, parsed.data, controller).finally(() => this.active.delete(jobName));
+    return { run, done: slot.done };
   }
 
   /** Asks a running job to stop; its run ends as failed with code CANCELLED. */
