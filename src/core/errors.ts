@@ -23,13 +23,22 @@ export const ErrorCode = {
   INGEST_UPSTREAM_ERROR: 'INGEST_UPSTREAM_ERROR',
   INGEST_PAYLOAD_INVALID: 'INGEST_PAYLOAD_INVALID',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Codes whose message is safe to show to GraphQL clients as is. */
-const clientSafeCodes = new Set<ErrorCode>([ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.JOB_UNKNOWN, ErrorCode.JOB_OPTIONS_INVALID]);
+const clientSafeCodes = new Set<ErrorCode>([
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.JOB_UNKNOWN,
+  ErrorCode.JOB_OPTIONS_INVALID,
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.FORBIDDEN,
+]);
 
 export interface TesseraErrorOptions {
   cause?: unknown;
@@ -66,6 +75,13 @@ export class ConfigError extends TesseraError {
 export class BadUserInputError extends TesseraError {
   constructor(message: string, options?: TesseraErrorOptions) {
     super(ErrorCode.BAD_USER_INPUT, message, options);
+  }
+}
+
+/** Missing or invalid credentials (UNAUTHENTICATED), or a role that does not allow the access (FORBIDDEN). */
+export class AuthError extends TesseraError {
+  constructor(code: typeof ErrorCode.UNAUTHENTICATED | typeof ErrorCode.FORBIDDEN, message: string, options?: TesseraErrorOptions) {
+    super(code, message, options);
   }
 }
 

@@ -15,6 +15,12 @@ import { PluginError } from './plugins/plugin-errors.ts';
 import { buildTesseraSchema } from '../schema/build-schema.ts';
 import { createRequestContext, type RequestContext, type RequestStateFactory } from '../schema/context.ts';
 import { coreStateKey, type CoreState } from '../schema/core/core-state.ts';
+import { loadAuthConfig } from './auth/auth-config.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { createAuditLog, type AuditLog } from './auth/audit-log.ts';
+import { anonymousIdentity, type Identity } from './auth/identity.ts';
+import { loadQueryLimits, type QueryLimits } from '../schema/limits/index.ts';
+import { createRateLimiter, loadRateLimitConfig, type RateLimiter } from '../server/rate-limit/index.ts';
 
 export interface HostOptions {
   /** Environment to read settings from (default: process.env). */
@@ -54,6 +60,11 @@ export class Host {
     readonly plugins: readonly StartedPlugin[],
     readonly schema: GraphQLSchema,
     jobs: JobRunner,
+    readonly auth: Authenticator,
+    readonly audit: AuditLog,
+    /** Query limits, enforced alike over HTTP and graphql-ws. */
+    readonly limits: QueryLimits,
+    readonly rateLimiter: RateLimiter,
   ) {
     this.jobs = jobs;
   }
@@ -64,6 +75,9 @@ export class Host {
     const logger = options.logger ?? createLogger(config.logLevel);
 
     // Everything that can be checked without side effects is checked first.
+    const authConfig = loadAuthConfig(env);
+    const limits = loadQueryLimits(env);
+    const rateLimitConfig = loadRateLimitConfig(env);
     const definitions = orderPlugins(await loadPlugins(options.plugins ?? config.plugins));
     const configs = new Map(definitions.map((plugin) => [plugin.name, parsePluginConfig(plugin, env, options.pluginConfig?.[plugin.name])]));
 
@@ -89,7 +103,9 @@ export class Host {
         }
       }
       const schema = await buildTesseraSchema(definitions, bus);
-      const host = new Host(config, logger, db, bus, started, schema, jobs);
+      const auth = await Authenticator.create(authConfig, db.prisma, logger);
+      const rateLimiter = createRateLimiter({ config: rateLimitConfig, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger });
+      const host = new Host(config, logger, db, bus, started, schema, jobs, auth, createAuditLog(db.prisma, logger), limits, rateLimiter);
       host.registerRequestStates();
       host.state = 'started';
       return host;
@@ -113,11 +129,13 @@ export class Host {
   }
 
   /** A GraphQL context for one operation. */
-  createContext(request: { requestId?: string; acceptLanguage?: string | undefined }): RequestContext {
+  createContext(request: { requestId?: string; acceptLanguage?: string | undefined; identity?: Identity; ip?: string | undefined }): RequestContext {
     const requestId = request.requestId ?? randomUUID();
     return createRequestContext({
       requestId,
       logger: this.logger.child({ requestId }),
+      identity: request.identity ?? anonymousIdentity([]),
+      ip: request.ip,
       acceptLanguage: request.acceptLanguage,
       stateFactories: this.stateFactories,
     });
@@ -148,6 +166,8 @@ export class Host {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
     await this.jobs.close();
+    await this.audit.flush();
+    await this.rateLimiter.close();
     await closePlugins(this.plugins, this.logger);
     await this.bus.close();
     await this.db.close();
@@ -158,6 +178,7 @@ export class Host {
     const core: CoreState = {
       db: this.db,
       jobs: this.jobs,
+      audit: this.audit,
       plugins: () =>
         this.plugins.map(({ definition }) => ({
           name: definition.name,

@@ -6,9 +6,12 @@ import type { EventBus } from '../core/pubsub.ts';
 import { IngestRunResolver } from './core/ingest-run.resolver.ts';
 import { PluginInfoResolver } from './core/plugin-info.resolver.ts';
 import { DateTimeScalar } from './scalars.ts';
+import { authChecker } from './auth-checker.ts';
+import { ApiKeyResolver } from './core/api-key.resolver.ts';
+import { AuditEventResolver } from './core/audit-event.resolver.ts';
 
 /** The host's own resolvers, part of every schema: runs, invalid records, plugins and jobs. */
-export const coreResolvers = [IngestRunResolver, PluginInfoResolver] as const;
+export const coreResolvers = [IngestRunResolver, PluginInfoResolver, ApiKeyResolver, AuditEventResolver] as const;
 
 /**
  * Builds one GraphQL schema from the host's resolvers and the given plugins' resolvers. Each plugin's part
@@ -21,6 +24,7 @@ export async function buildTesseraSchema(plugins: readonly PluginDefinition[], b
     resolvers,
     orphanedTypes,
     pubSub: bus.pubSub,
+    authChecker,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: false,
     emitSchemaFile: false,

@@ -1,10 +1,15 @@
 import type { Logger } from '../core/logger.ts';
+import type { Identity } from '../core/auth/identity.ts';
 
 /** The GraphQL context of one operation (one HTTP request, or one subscription over graphql-ws). */
 export interface RequestContext {
   requestId: string;
   /** A pino child logger with `{ requestId }`. */
   logger: Logger;
+  /** Who is asking (anonymous, an API key or a JWT user) and with which roles. */
+  identity: Identity;
+  /** The client's address, for the audit log and rate limits. */
+  ip: string | undefined;
   /** The client's Accept-Language header (or connection parameter over graphql-ws). */
   acceptLanguage: string | undefined;
   /** The per-request state a plugin built with its `requestState` factory; built on first use. */
@@ -16,6 +21,8 @@ export type RequestStateFactory = (context: RequestContext) => unknown;
 export function createRequestContext(options: {
   requestId: string;
   logger: Logger;
+  identity: Identity;
+  ip: string | undefined;
   acceptLanguage: string | undefined;
   stateFactories: ReadonlyMap<string, RequestStateFactory>;
 }): RequestContext {
@@ -23,6 +30,8 @@ export function createRequestContext(options: {
   const context: RequestContext = {
     requestId: options.requestId,
     logger: options.logger,
+    identity: options.identity,
+    ip: options.ip,
     acceptLanguage: options.acceptLanguage,
     pluginState(plugin) {
       if (states.has(plugin)) return states.get(plugin);

@@ -14,7 +14,18 @@ const clientErrorCodes = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  'QUERY_LIMIT_EXCEEDED',
+  'RATE_LIMITED',
 ]);
+
+/** Extensions clients may see besides the code (which limit, by how much; when to retry). */
+const publicExtensions = ['limit', 'max', 'actual', 'rule', 'retryAfterSeconds'];
+
+function clientExtensions(code: string, extensions: Record<string, unknown> | undefined): Record<string, unknown> {
+  const kept: Record<string, unknown> = { code };
+  for (const key of publicExtensions) if (extensions?.[key] !== undefined) kept[key] = extensions[key];
+  return kept;
+}
 
 /**
  * Shapes every GraphQL error: Tessera's errors carry their code; client mistakes keep their message; anything
@@ -32,7 +43,10 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && clientErrorCodes.has(code)) {
-    return { ...formatted, extensions: { code } };
+    const inner = original instanceof GraphQLError ? (original.extensions as Record<string, unknown>) : undefined;
+    // A query-limit error keeps its own code even where Apollo files it under GRAPHQL_VALIDATION_FAILED.
+    const effective = inner?.code === 'QUERY_LIMIT_EXCEEDED' ? 'QUERY_LIMIT_EXCEEDED' : code;
+    return { ...formatted, extensions: clientExtensions(effective, { ...formatted.extensions, ...inner }) };
   }
   // GraphQL errors raised on purpose by resolvers or scalars (e.g. a bad literal) are client errors too.
   if (original instanceof GraphQLError && original.originalError === undefined && code === undefined) {

@@ -1,5 +1,8 @@
 import type { Server } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { queryLimitRules } from '../schema/limits/index.ts';
+import { checkOperationCost, checkSource, consumeRateLimit, rateLimitHeaders } from './request-guards.ts';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Host } from '../core/host.ts';
@@ -14,6 +17,7 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
     includeStacktraceInErrorResponses: false,
     introspection: !host.config.production,
     csrfPrevention: true,
+    validationRules: queryLimitRules(host.limits),
     // Shutdown is ours (serve.ts): drain HTTP and websockets, then plugins, then the database.
     stopOnTerminationSignals: false,
     plugins: [
@@ -27,8 +31,59 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
       // No cache hints are used; the default plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
       requestLogging(),
+      requestGuards(host),
+      mutationAudit(host),
     ],
   });
+}
+
+/** Query limits and rate limits, with the HTTP status each refusal deserves. */
+function requestGuards(host: Host): ApolloServerPlugin<RequestContext> {
+  const withStatus = (error: GraphQLError, status: number, headers: Record<string, string> = {}) =>
+    // Apollo reads extensions.http (status and a HeaderMap of headers) and drops it from the response.
+    new GraphQLError(error.message, {
+      extensions: { ...error.extensions, http: { status, headers: new HeaderMap(Object.entries(headers)) as unknown as Record<string, string> } },
+    });
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveSource({ source, request }) {
+          const error = checkSource(host, source, request.variables);
+          if (error) throw withStatus(error, 400);
+        },
+        async didResolveOperation({ request, document, schema, contextValue }) {
+          const cost = checkOperationCost(host, schema, document, request.operationName, request.variables);
+          if (cost.error) throw withStatus(cost.error, 400);
+          const limited = await consumeRateLimit(host, contextValue.identity, contextValue.ip, cost.cost);
+          if (limited.error) throw withStatus(limited.error, 429, rateLimitHeaders(limited.decision));
+        },
+      };
+    },
+  };
+}
+
+/** Every mutation goes to the audit log with who, from where and how it ended (its arguments are not kept). */
+function mutationAudit(host: Host): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation, response, contextValue }) {
+          if (operation?.operation !== 'mutation') return;
+          const fields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : []));
+          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+          const denied = errors.some((error) => error.extensions?.code === 'FORBIDDEN' || error.extensions?.code === 'UNAUTHENTICATED');
+          host.audit.record({
+            identity: contextValue.identity,
+            action: `mutation ${fields.join(', ')}`,
+            outcome: denied ? 'denied' : errors.length > 0 ? 'failed' : 'allowed',
+            ip: contextValue.ip,
+            requestId: contextValue.requestId,
+            details: { operationName: operation.name?.value ?? null, errors: errors.map((error) => error.extensions?.code ?? 'ERROR') },
+          });
+        },
+      };
+    },
+  };
 }
 
 /** One log line per operation, and each internal error logged once with the request id. */

@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Host } from '../core/host.ts';
 import type { RequestContext } from '../schema/context.ts';
+import { AuthError } from '../core/errors.ts';
+import { checkBatch } from '../schema/limits/index.ts';
+import { normalizeIp } from './rate-limit/index.ts';
 
 /** Request bodies above this size are refused with 413. */
 export const maxBodyBytes = 1_048_576;
@@ -32,13 +35,24 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
         body = raw;
       }
     }
+    const batch = checkBatch(body, host.limits.maxBatch);
+    if (batch) return sendJson(res, 400, { errors: [{ message: batch.message, extensions: batch.extensions }] });
+    let identity;
+    try {
+      identity = await host.auth.authenticate({ authorization: req.headers.authorization, apiKey: headerValue(req.headers['x-api-key']) });
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      res.setHeader('www-authenticate', 'Bearer realm="tessera"');
+      return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+    }
+    const ip = req.socket.remoteAddress ? normalizeIp(req.socket.remoteAddress) : undefined;
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: async () => host.createContext({ requestId, acceptLanguage: req.headers['accept-language'] }),
+      context: async () => host.createContext({ requestId, acceptLanguage: req.headers['accept-language'], identity, ip }),
     });
     res.statusCode = result.status ?? 200;
     for (const [key, value] of result.headers) res.setHeader(key, value);
@@ -49,6 +63,10 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Reads the body as UTF-8; undefined when it exceeds `limit` bytes. */

@@ -43,7 +43,7 @@ export function startServe(env: Record<string, string>, timeoutMs = 60_000): Pro
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'serve'], {
       cwd: projectRoot,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', TESSERA_ANONYMOUS_ROLE: 'analyst', ...env },
     });
     let output = '';
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

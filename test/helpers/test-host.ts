@@ -24,6 +24,8 @@ export async function startTestHost(backend: Backend, options: Omit<HostOptions,
     TESSERA_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TESSERA_SAMPLE_DATA: 'false',
+    // Suites about other things read runs anonymously; the security suites set their own role.
+    TESSERA_ANONYMOUS_ROLE: 'analyst',
     ...(postgres ? { DATABASE_URL: postgres.url } : {}),
     ...options.env,
   };

@@ -152,7 +152,7 @@ describe('rate limit config', () => {
     const config = loadRateLimitConfig({});
     expect(config).toMatchObject({
       requestsPerMinute: 600,
-      costPerMinute: 300_000,
+      costPerMinute: 10_000_000,
       anonymousRequestsPerMinute: 120,
       redisTimeoutMs: 100,
       onRedisDown: 'allow',
@@ -160,7 +160,7 @@ describe('rate limit config', () => {
     expect(config.rules).toEqual([
       { name: 'requests', limit: 600, windowMs: 60_000 },
       { name: 'anonymous-requests', limit: 120, windowMs: 60_000 },
-      { name: 'cost', limit: 300_000, windowMs: 60_000 },
+      { name: 'cost', limit: 10_000_000, windowMs: 60_000 },
     ]);
     expect(Object.keys(rateLimitEnvironment).sort()).toEqual([
       'TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS',

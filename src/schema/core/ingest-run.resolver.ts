@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../context.ts';
 import { ConnectionArgs, paginate, type Connection } from '../pagination.ts';
 import { ingestRunUpdatedTopic, type IngestRunEvent } from '../../core/jobs/run-events.ts';
@@ -8,11 +8,13 @@ import { IngestRun, IngestRunConnection, IngestRunStatus, InvalidRecord, Invalid
 
 @Resolver(() => IngestRun)
 export class IngestRunResolver {
+  @Authorized('analyst')
   @Query(() => IngestRun, { nullable: true, description: 'A run by id.' })
   ingestRun(@Arg('id', () => ID) id: string, @Ctx() context: RequestContext): Promise<IngestRunRow | null> {
     return coreState(context).db.prisma.ingestRun.findUnique({ where: { id } });
   }
 
+  @Authorized('analyst')
   @Query(() => IngestRunConnection, { description: 'Runs, newest first.' })
   ingestRuns(
     @Args(() => ConnectionArgs) page: ConnectionArgs,
@@ -35,6 +37,7 @@ export class IngestRunResolver {
     });
   }
 
+  @Authorized('analyst')
   @Query(() => InvalidRecordConnection, { description: 'Invalid records kept by a run (or by every run of a job).' })
   invalidRecords(
     @Args(() => ConnectionArgs) page: ConnectionArgs,
@@ -59,6 +62,7 @@ export class IngestRunResolver {
     });
   }
 
+  @Authorized('analyst')
   @Subscription(() => IngestRun, {
     topics: ingestRunUpdatedTopic,
     filter: ({ payload, args }: { payload: IngestRunEvent; args: { job?: string | null } }) => !args.job || payload.job === args.job,

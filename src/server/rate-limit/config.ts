@@ -5,7 +5,8 @@ import { defaultRedisDownPolicy, defaultRedisTimeoutMs, type RateLimitRule, type
 /** Environment variables of rate limiting (variable → description, for the README). */
 export const rateLimitEnvironment: Record<string, string> = {
   TESSERA_RATE_LIMIT_REQUESTS: 'Requests per minute per API key or user (default 600; 0 = no limit)',
-  TESSERA_RATE_LIMIT_COST: 'Query cost per minute per API key, user or anonymous IP (default 300000; 0 = no limit)',
+  TESSERA_RATE_LIMIT_COST:
+    'Query cost per minute per API key, user or anonymous IP (default 10000000, ten queries at the largest cost allowed; 0 = no limit)',
   TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS: 'Requests per minute per IP address of anonymous clients (default 120; 0 = no limit)',
   TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS: 'How long a rate limit check waits for Redis before applying TESSERA_RATE_LIMIT_ON_REDIS_DOWN (default 100)',
   TESSERA_RATE_LIMIT_ON_REDIS_DOWN:
@@ -46,7 +47,8 @@ const limit = (fallback: number) =>
 
 const rateLimitSchema = z.object({
   TESSERA_RATE_LIMIT_REQUESTS: limit(600),
-  TESSERA_RATE_LIMIT_COST: limit(300_000),
+  // Ten operations at TESSERA_MAX_COST a minute: a heavy but legal query must never exhaust the budget alone.
+  TESSERA_RATE_LIMIT_COST: limit(10_000_000),
   TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS: limit(120),
   TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce
     .number({ error: 'expected a number of milliseconds' })
