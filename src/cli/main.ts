@@ -5,6 +5,7 @@ import { serveCommand } from './serve.ts';
 import { migrateCommand } from './migrate.ts';
 import { ingestCommand } from './ingest.ts';
 import { pluginsCommand } from './plugins.ts';
+import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './keys.ts';
 
 const program = new Command()
   .name('tessera')
@@ -25,6 +26,17 @@ program
   .action(ingestCommand);
 
 program.command('plugins').description('List the enabled plugins with their version, status and jobs').action(pluginsCommand);
+
+const keys = program.command('keys').description('Manage API keys (stored hashed; a key is shown once, when created)');
+keys
+  .command('create')
+  .description('Create an API key and print it')
+  .requiredOption('--name <name>', 'what the key is for')
+  .requiredOption('--roles <roles>', 'comma-separated: viewer, analyst, operator, admin, or plugin roles')
+  .option('--expires-in-days <n>', 'expire the key after n days', positiveInteger)
+  .action(createKeyCommand);
+keys.command('list').description('List API keys (without secrets)').option('--all', 'include revoked keys').action(listKeysCommand);
+keys.command('revoke').description('Revoke an API key at once').argument('<id>', 'the key id, from `keys list`').action(revokeKeyCommand);
 
 function positiveInteger(value: string): number {
   const number = Number(value);

@@ -30,5 +30,9 @@ export async function serveCommand(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  const admins = await host.db.prisma.apiKey.count({ where: { revokedAt: null, roles: { has: 'admin' } } });
+  if (admins === 0) {
+    host.logger.info('No admin API key yet. Create the first one with: npm run tessera -- keys create --name admin --roles admin');
+  }
   await host.afterStart();
 }

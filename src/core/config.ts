@@ -15,6 +15,8 @@ export const coreEnvironment = {
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent',
   NODE_ENV: 'production turns off the GraphQL IDE',
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
+  TESSERA_INTROSPECTION: 'Allow schema introspection and field suggestions (default: on, off when NODE_ENV=production)',
+  TESSERA_CORS_ORIGINS: 'Comma-separated origins allowed to call the API from browsers (default: none)',
 } as const;
 
 const booleanString = z
@@ -39,6 +41,12 @@ const coreConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  TESSERA_INTROSPECTION: booleanString.optional(),
+  TESSERA_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) => value?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [])
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: 'expected origins such as https://app.example.com (scheme and host, no path)' }))),
 });
 
 export interface CoreConfig {
@@ -54,6 +62,9 @@ export interface CoreConfig {
   logLevel: z.infer<typeof coreConfigSchema>['LOG_LEVEL'];
   production: boolean;
   shutdownTimeoutMs: number;
+  /** Introspection and "did you mean" suggestions in errors. */
+  introspection: boolean;
+  corsOrigins: string[];
 }
 
 /** Reads and validates Tessera's own settings; empty strings count as unset. */
@@ -79,5 +90,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     logLevel: c.LOG_LEVEL,
     production: c.NODE_ENV === 'production',
     shutdownTimeoutMs: c.TESSERA_SHUTDOWN_TIMEOUT_MS,
+    introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
+    corsOrigins: c.TESSERA_CORS_ORIGINS,
   };
 }

@@ -14,6 +14,13 @@ export const redactedPaths = [
   'headers["x-api-key"]',
   'req.headers.authorization',
   'req.headers["x-api-key"]',
+  'authorization',
+  '*.authorization',
+  'key',
+  '*.key',
+  'secret',
+  '*.secret',
+  'connectionParams',
 ];
 
 /** The process logger: JSON lines on stdout, secrets redacted. */

@@ -15,7 +15,9 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
     schema: host.schema,
     formatError: formatGraphQLError,
     includeStacktraceInErrorResponses: false,
-    introspection: !host.config.production,
+    introspection: host.config.introspection,
+    // "Did you mean …?" suggestions reveal the schema: off wherever introspection is.
+    hideSchemaDetailsFromClientErrors: !host.config.introspection,
     csrfPrevention: true,
     validationRules: queryLimitRules(host.limits),
     // Shutdown is ours (serve.ts): drain HTTP and websockets, then plugins, then the database.

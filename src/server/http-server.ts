@@ -6,6 +6,7 @@ import { createApollo } from './apollo.ts';
 import { createGraphQLHandler, sendJson } from './graphql-http.ts';
 import { attachWebSockets } from './websocket.ts';
 import { graphiqlPage, graphiqlPageGzip, wantsHtml } from './graphiql.ts';
+import { handleCors, setSecurityHeaders } from './http-hardening.ts';
 
 export interface TesseraServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -33,6 +34,9 @@ export async function startServer(host: Host, options: { port?: number; host?: s
     const requestId = typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const showsIde = req.method === 'GET' && showIde && url.pathname === '/graphql' && wantsHtml(req.headers.accept) && !url.searchParams.has('query');
+    setSecurityHeaders(res, showsIde);
+    if (handleCors(req, res, host.config.corsOrigins)) return;
     const route = async () => {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
@@ -40,7 +44,7 @@ export async function startServer(host: Host, options: { port?: number; host?: s
         return sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks });
       }
       if (url.pathname === '/graphql') {
-        if (req.method === 'GET' && showIde && wantsHtml(req.headers.accept) && !url.searchParams.has('query')) {
+        if (showsIde) {
           const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', vary: 'accept-encoding' };
           if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
             res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });

@@ -168,6 +168,7 @@ describe('rate limit config', () => {
       'TESSERA_RATE_LIMIT_ON_REDIS_DOWN',
       'TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS',
       'TESSERA_RATE_LIMIT_REQUESTS',
+      'TESSERA_RATE_LIMIT_WINDOW_MS',
     ]);
   });
 

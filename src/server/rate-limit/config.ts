@@ -9,6 +9,7 @@ export const rateLimitEnvironment: Record<string, string> = {
     'Query cost per minute per API key, user or anonymous IP (default 10000000, ten queries at the largest cost allowed; 0 = no limit)',
   TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS: 'Requests per minute per IP address of anonymous clients (default 120; 0 = no limit)',
   TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS: 'How long a rate limit check waits for Redis before applying TESSERA_RATE_LIMIT_ON_REDIS_DOWN (default 100)',
+  TESSERA_RATE_LIMIT_WINDOW_MS: 'Length of a rate limit window in ms; the limits above count per window (default 60000)',
   TESSERA_RATE_LIMIT_ON_REDIS_DOWN:
     'When Redis fails or is slower than the timeout: allow (serve unmetered, log a warning; default) or deny (refuse with Retry-After)',
 };
@@ -23,7 +24,6 @@ export const RateLimitRuleName = {
   cost: 'cost',
 } as const;
 
-const minuteMs = 60_000;
 
 export interface RateLimitConfig {
   /** Per minute per API key or user; 0 = no limit. */
@@ -56,6 +56,7 @@ const rateLimitSchema = z.object({
     .min(1)
     .max(60_000)
     .default(defaultRedisTimeoutMs),
+  TESSERA_RATE_LIMIT_WINDOW_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(100).max(3_600_000).default(60_000),
   TESSERA_RATE_LIMIT_ON_REDIS_DOWN: z.enum(['allow', 'deny'], { error: 'expected allow or deny' }).default(defaultRedisDownPolicy),
 });
 
@@ -71,9 +72,9 @@ export function loadRateLimitConfig(env: NodeJS.ProcessEnv = process.env): RateL
   }
   const c = parsed.data;
   const rules: RateLimitRule[] = [
-    { name: RateLimitRuleName.requests, limit: c.TESSERA_RATE_LIMIT_REQUESTS, windowMs: minuteMs },
-    { name: RateLimitRuleName.anonymousRequests, limit: c.TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS, windowMs: minuteMs },
-    { name: RateLimitRuleName.cost, limit: c.TESSERA_RATE_LIMIT_COST, windowMs: minuteMs },
+    { name: RateLimitRuleName.requests, limit: c.TESSERA_RATE_LIMIT_REQUESTS, windowMs: c.TESSERA_RATE_LIMIT_WINDOW_MS },
+    { name: RateLimitRuleName.anonymousRequests, limit: c.TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS, windowMs: c.TESSERA_RATE_LIMIT_WINDOW_MS },
+    { name: RateLimitRuleName.cost, limit: c.TESSERA_RATE_LIMIT_COST, windowMs: c.TESSERA_RATE_LIMIT_WINDOW_MS },
   ].filter((rule) => rule.limit > 0);
   return {
     requestsPerMinute: c.TESSERA_RATE_LIMIT_REQUESTS,
