@@ -43,7 +43,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && clientErrorCodes.has(code)) {
-    const inner = original instanceof GraphQLError ? (original.extensions as Record<string, unknown>) : undefined;
+    const wrapped = original instanceof GraphQLError ? (original.originalError ?? original) : undefined;
+    const inner = wrapped instanceof GraphQLError ? (wrapped.extensions as Record<string, unknown>) : undefined;
     // A query-limit error keeps its own code even where Apollo files it under GRAPHQL_VALIDATION_FAILED.
     const effective = inner?.code === 'QUERY_LIMIT_EXCEEDED' ? 'QUERY_LIMIT_EXCEEDED' : code;
     return { ...formatted, extensions: clientExtensions(effective, { ...formatted.extensions, ...inner }) };

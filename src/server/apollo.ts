@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { queryLimitRules } from '../schema/limits/index.ts';
-import { checkOperationCost, checkSource, consumeRateLimit, rateLimitHeaders } from './request-guards.ts';
+import { checkOperationCost, consumeRateLimit, rateLimitHeaders } from './request-guards.ts';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Host } from '../core/host.ts';
@@ -39,7 +39,7 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
   });
 }
 
-/** Query limits and rate limits, with the HTTP status each refusal deserves. */
+/** Cost limits and rate limits, with the HTTP status each refusal deserves (sizes are checked before parsing, in graphql-http.ts). */
 function requestGuards(host: Host): ApolloServerPlugin<RequestContext> {
   const withStatus = (error: GraphQLError, status: number, headers: Record<string, string> = {}) =>
     // Apollo reads extensions.http (status and a HeaderMap of headers) and drops it from the response.
@@ -49,10 +49,6 @@ function requestGuards(host: Host): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveSource({ source, request }) {
-          const error = checkSource(host, source, request.variables);
-          if (error) throw withStatus(error, 400);
-        },
         async didResolveOperation({ request, document, schema, contextValue }) {
           const cost = checkOperationCost(host, schema, document, request.operationName, request.variables);
           if (cost.error) throw withStatus(cost.error, 400);

@@ -4,6 +4,7 @@ import type { Host } from '../core/host.ts';
 import type { RequestContext } from '../schema/context.ts';
 import { AuthError } from '../core/errors.ts';
 import { checkBatch } from '../schema/limits/index.ts';
+import { checkSource } from './request-guards.ts';
 import { normalizeIp } from './rate-limit/index.ts';
 
 /** Request bodies above this size are refused with 413. */
@@ -37,6 +38,12 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     }
     const batch = checkBatch(body, host.limits.maxBatch);
     if (batch) return sendJson(res, 400, { errors: [{ message: batch.message, extensions: batch.extensions }] });
+    // Sizes before anything parses the query: a huge document or variables cost nothing but this check.
+    const operation = (req.method === 'POST' ? body : Object.fromEntries(url.searchParams)) as { query?: unknown; variables?: unknown } | undefined;
+    if (operation && typeof operation === 'object' && typeof operation.query === 'string') {
+      const tooBig = checkSource(host, operation.query, operation.variables);
+      if (tooBig) return sendJson(res, 400, { errors: [{ message: tooBig.message, extensions: tooBig.extensions }] });
+    }
     let identity;
     try {
       identity = await host.auth.authenticate({ authorization: req.headers.authorization, apiKey: headerValue(req.headers['x-api-key']) });
