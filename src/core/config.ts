@@ -15,6 +15,7 @@ export const coreEnvironment = {
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent',
   NODE_ENV: 'production turns off the GraphQL IDE',
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
+  TESSERA_DB_STATEMENT_TIMEOUT_MS: 'Longest a SQL statement may run before it is cancelled (a stalled database fails requests fast)',
   TESSERA_INTROSPECTION: 'Allow schema introspection and field suggestions (default: on, off when NODE_ENV=production)',
   TESSERA_CORS_ORIGINS: 'Comma-separated origins allowed to call the API from browsers (default: none)',
 } as const;
@@ -41,6 +42,7 @@ const coreConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('development'),
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(15_000),
   TESSERA_INTROSPECTION: booleanString.optional(),
   TESSERA_CORS_ORIGINS: z
     .string()
@@ -62,6 +64,7 @@ export interface CoreConfig {
   logLevel: z.infer<typeof coreConfigSchema>['LOG_LEVEL'];
   production: boolean;
   shutdownTimeoutMs: number;
+  statementTimeoutMs: number;
   /** Introspection and "did you mean" suggestions in errors. */
   introspection: boolean;
   corsOrigins: string[];
@@ -90,6 +93,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     logLevel: c.LOG_LEVEL,
     production: c.NODE_ENV === 'production',
     shutdownTimeoutMs: c.TESSERA_SHUTDOWN_TIMEOUT_MS,
+    statementTimeoutMs: c.TESSERA_DB_STATEMENT_TIMEOUT_MS,
     introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
     corsOrigins: c.TESSERA_CORS_ORIGINS,
   };

@@ -81,7 +81,7 @@ export class Host {
     const definitions = orderPlugins(await loadPlugins(options.plugins ?? config.plugins));
     const configs = new Map(definitions.map((plugin) => [plugin.name, parsePluginConfig(plugin, env, options.pluginConfig?.[plugin.name])]));
 
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, statementTimeoutMs: config.statementTimeoutMs });
     const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
     const started: StartedPlugin[] = [];
     try {

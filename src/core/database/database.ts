@@ -27,6 +27,8 @@ export interface DatabaseOptions {
   dataDir: string;
   logger: Logger;
   poolSize?: number;
+  /** Cancels statements running longer (server-side statement_timeout, plus a client-side bound). */
+  statementTimeoutMs?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -57,6 +59,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     Client: ObservedClient,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    // A stalled or locked database fails a request within the budget instead of hanging it.
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 1_000 } : {}),
   });
   pool.on('error', (error) => options.logger.error({ err: error }, 'idle database connection failed'));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
