@@ -26,7 +26,10 @@ async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
 /** `tessera keys create --name <name> --roles <r1,r2> [--expires-in-days N]`: prints the key once. */
 export async function createKeyCommand(flags: { name: string; roles: string; expiresInDays?: number }): Promise<void> {
   await withDatabase(async (db) => {
-    const roles = flags.roles.split(',').map((role) => role.trim()).filter(Boolean);
+    const roles = flags.roles
+      .split(',')
+      .map((role) => role.trim())
+      .filter(Boolean);
     const expiresAt = flags.expiresInDays ? new Date(Date.now() + flags.expiresInDays * 86_400_000) : null;
     const { key, record } = await createApiKey(db.prisma, { name: flags.name, roles, expiresAt, createdBy: `cli:${os.userInfo().username}` });
     const audit = createAuditLog(db.prisma, createLogger('warn'));
@@ -44,7 +47,8 @@ export async function createKeyCommand(flags: { name: string; roles: string; exp
 export async function listKeysCommand(flags: { all?: boolean }): Promise<void> {
   await withDatabase(async (db) => {
     const keys = await listApiKeys(db.prisma, { includeRevoked: flags.all ?? false });
-    if (keys.length === 0) return void process.stdout.write('No API keys. Create the first admin key with: tessera keys create --name admin --roles admin\n');
+    if (keys.length === 0)
+      return void process.stdout.write('No API keys. Create the first admin key with: tessera keys create --name admin --roles admin\n');
     for (const key of keys) {
       const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : key.expiresAt && key.expiresAt < new Date() ? 'expired' : 'active';
       process.stdout.write(`${key.id}  ${key.name}  [${key.roles.join(',')}]  ${state}  last used ${key.lastUsedAt?.toISOString() ?? 'never'}\n`);

@@ -16,6 +16,7 @@ export const coreEnvironment = {
   NODE_ENV: 'production turns off the GraphQL IDE',
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
   TESSERA_DB_STATEMENT_TIMEOUT_MS: 'Longest a SQL statement may run before it is cancelled (a stalled database fails requests fast)',
+  TESSERA_SAFELIST_FILE: 'JSON file of registered operations (sha256 → text): when set, only those run',
   TESSERA_INTROSPECTION: 'Allow schema introspection and field suggestions (default: on, off when NODE_ENV=production)',
   TESSERA_CORS_ORIGINS: 'Comma-separated origins allowed to call the API from browsers (default: none)',
 } as const;
@@ -43,12 +44,21 @@ const coreConfigSchema = z.object({
   NODE_ENV: z.string().default('development'),
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(15_000),
+  TESSERA_SAFELIST_FILE: z.string().min(1).optional(),
   TESSERA_INTROSPECTION: booleanString.optional(),
   TESSERA_CORS_ORIGINS: z
     .string()
     .optional()
-    .transform((value) => value?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? [])
-    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: 'expected origins such as https://app.example.com (scheme and host, no path)' }))),
+    .transform(
+      (value) =>
+        value
+          ?.split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean) ?? [],
+    )
+    .pipe(
+      z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: 'expected origins such as https://app.example.com (scheme and host, no path)' })),
+    ),
 });
 
 export interface CoreConfig {
@@ -65,6 +75,7 @@ export interface CoreConfig {
   production: boolean;
   shutdownTimeoutMs: number;
   statementTimeoutMs: number;
+  safelistFile: string | undefined;
   /** Introspection and "did you mean" suggestions in errors. */
   introspection: boolean;
   corsOrigins: string[];
@@ -94,6 +105,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     production: c.NODE_ENV === 'production',
     shutdownTimeoutMs: c.TESSERA_SHUTDOWN_TIMEOUT_MS,
     statementTimeoutMs: c.TESSERA_DB_STATEMENT_TIMEOUT_MS,
+    safelistFile: c.TESSERA_SAFELIST_FILE,
     introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
     corsOrigins: c.TESSERA_CORS_ORIGINS,
   };

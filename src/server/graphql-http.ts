@@ -5,13 +5,14 @@ import type { RequestContext } from '../schema/context.ts';
 import { AuthError } from '../core/errors.ts';
 import { checkBatch } from '../schema/limits/index.ts';
 import { checkSource } from './request-guards.ts';
+import type { Safelist } from './safelist.ts';
 import { normalizeIp } from './rate-limit/index.ts';
 
 /** Request bodies above this size are refused with 413. */
 export const maxBodyBytes = 1_048_576;
 
 /** Serves GraphQL over HTTP (POST JSON, GET for queries) through Apollo Server, without a web framework. */
-export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host: Host) {
+export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host: Host, safelist: Safelist | undefined) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
     let body: unknown;
     if (req.method === 'POST') {
@@ -39,7 +40,15 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     const batch = checkBatch(body, host.limits.maxBatch);
     if (batch) return sendJson(res, 400, { errors: [{ message: batch.message, extensions: batch.extensions }] });
     // Sizes before anything parses the query: a huge document or variables cost nothing but this check.
-    const operation = (req.method === 'POST' ? body : Object.fromEntries(url.searchParams)) as { query?: unknown; variables?: unknown } | undefined;
+    const operation = (req.method === 'POST' ? body : Object.fromEntries(url.searchParams)) as
+      { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+    if (safelist && operation && typeof operation === 'object' && !Array.isArray(operation)) {
+      const extensions = typeof operation.extensions === 'string' ? safeJson(operation.extensions) : operation.extensions;
+      const resolved = safelist.resolve(operation.query, extensions);
+      if ('error' in resolved) return sendJson(res, 400, { errors: [{ message: resolved.error.message, extensions: resolved.error.extensions }] });
+      if (req.method === 'POST') operation.query = resolved.query;
+      else url.searchParams.set('query', resolved.query);
+    }
     if (operation && typeof operation === 'object' && typeof operation.query === 'string') {
       const tooBig = checkSource(host, operation.query, operation.variables);
       if (tooBig) return sendJson(res, 400, { errors: [{ message: tooBig.message, extensions: tooBig.extensions }] });
@@ -70,6 +79,14 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

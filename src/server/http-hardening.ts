@@ -33,7 +33,11 @@ export function handleCors(req: IncomingMessage, res: ServerResponse, allowedOri
     res.end(JSON.stringify({ error: `Origin ${origin ?? '(none)'} is not allowed: add it to TESSERA_CORS_ORIGINS.` }));
     return true;
   }
-  res.writeHead(204, { 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': allowedHeaders, 'access-control-max-age': '600' });
+  res.writeHead(204, {
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-allow-headers': allowedHeaders,
+    'access-control-max-age': '600',
+  });
   res.end();
   return true;
 }

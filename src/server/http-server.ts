@@ -7,6 +7,7 @@ import { createGraphQLHandler, sendJson } from './graphql-http.ts';
 import { attachWebSockets } from './websocket.ts';
 import { graphiqlPage, graphiqlPageGzip, wantsHtml } from './graphiql.ts';
 import { handleCors, setSecurityHeaders } from './http-hardening.ts';
+import { loadSafelist } from './safelist.ts';
 
 export interface TesseraServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -23,10 +24,11 @@ export async function startServer(host: Host, options: { port?: number; host?: s
   const httpServer = http.createServer();
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
-  const drainWebSockets = attachWebSockets(host, httpServer);
+  const safelist = loadSafelist(host.config.safelistFile);
+  const drainWebSockets = attachWebSockets(host, httpServer, safelist);
   const apollo = createApollo(host, httpServer, drainWebSockets);
   await apollo.start();
-  const handleGraphQL = createGraphQLHandler(apollo, host);
+  const handleGraphQL = createGraphQLHandler(apollo, host, safelist);
   const showIde = !host.config.production;
 
   httpServer.on('request', (req, res) => {
@@ -34,7 +36,8 @@ export async function startServer(host: Host, options: { port?: number; host?: s
     const requestId = typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const showsIde = req.method === 'GET' && showIde && url.pathname === '/graphql' && wantsHtml(req.headers.accept) && !url.searchParams.has('query');
+    const showsIde =
+      req.method === 'GET' && showIde && url.pathname === '/graphql' && wantsHtml(req.headers.accept) && !url.searchParams.has('query');
     setSecurityHeaders(res, showsIde);
     if (handleCors(req, res, host.config.corsOrigins)) return;
     const route = async () => {

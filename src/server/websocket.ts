@@ -11,6 +11,7 @@ import { queryLimitRules } from '../schema/limits/index.ts';
 import { maxBodyBytes } from './graphql-http.ts';
 import { normalizeIp } from './rate-limit/index.ts';
 import { checkOperationCost, checkSource, consumeRateLimit } from './request-guards.ts';
+import type { Safelist } from './safelist.ts';
 
 /** What a connection keeps between messages: who it is, from where, and when its credentials end. */
 interface ConnectionState {
@@ -26,7 +27,7 @@ interface ConnectionState {
  * connection whose credentials expire is closed (4403), ending its subscriptions. Returns the function that
  * closes every socket with 1001 (going away) on shutdown.
  */
-export function attachWebSockets(host: Host, httpServer: Server): () => Promise<void> {
+export function attachWebSockets(host: Host, httpServer: Server, safelist: Safelist | undefined): () => Promise<void> {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: maxBodyBytes });
   const connections = new WeakMap<object, ConnectionState>();
   const rules = [...specifiedRules, ...queryLimitRules(host.limits)];
@@ -79,11 +80,17 @@ export function attachWebSockets(host: Host, httpServer: Server): () => Promise<
       onSubscribe: async (ctx, id, payload) => {
         const state = stateOf(ctx.extra);
         host.logger.info({ subscriptionId: id, operationName: payload.operationName ?? null }, 'graphql-ws operation');
-        const sizeError = checkSource(host, payload.query, payload.variables);
+        let text = payload.query;
+        if (safelist) {
+          const resolved = safelist.resolve(payload.query || undefined, payload.extensions);
+          if ('error' in resolved) return [resolved.error];
+          text = resolved.query;
+        }
+        const sizeError = checkSource(host, text, payload.variables);
         if (sizeError) return [sizeError];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(text);
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
         }

@@ -24,7 +24,6 @@ export const RateLimitRuleName = {
   cost: 'cost',
 } as const;
 
-
 export interface RateLimitConfig {
   /** Per minute per API key or user; 0 = no limit. */
   requestsPerMinute: number;
