@@ -86,6 +86,7 @@ describe('the tessera command', () => {
     );
     expect(loaded.items.totalCount).toBe(222);
     expect(server.logs()).toContain('no manifest loaded yet: loading it');
+    expect(server.logs()).toContain('No admin API key yet. Create the first one with: npm run tessera -- keys create --name admin --roles admin');
     expect(await server.stop()).toBe(0);
     await expect(fs.access(path.join(dataDir, 'server.lock'))).rejects.toThrow();
 

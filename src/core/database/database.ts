@@ -57,7 +57,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     connectionString: url,
     max: options.poolSize ?? (embedded ? 8 : 20),
     Client: ObservedClient,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: Math.min(10_000, options.statementTimeoutMs ?? 10_000),
     idleTimeoutMillis: 30_000,
     // A stalled or locked database fails a request within the budget instead of hanging it.
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 1_000 } : {}),
