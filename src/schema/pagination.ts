@@ -152,3 +152,11 @@ export function decodeCursor<K>(cursor: string): K {
     throw new BadUserInputError(`Invalid cursor ${JSON.stringify(cursor)}: use a cursor returned by this list (edges.cursor or pageInfo.endCursor).`);
   }
 }
+
+/** The bigint id inside a cursor of a list keyed by an autoincrement id, checked rather than trusted. */
+export function bigIntKey(key: unknown): bigint {
+  if (typeof key !== 'string' || !/^\d{1,19}$/.test(key)) {
+    throw new BadUserInputError('Invalid cursor: use a cursor returned by this list (edges.cursor or pageInfo.endCursor).');
+  }
+  return BigInt(key);
+}

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context.ts';
 import { DateTimeScalar, JSONScalar } from '../scalars.ts';
-import { ConnectionArgs, connectionType, paginate, type Connection } from '../pagination.ts';
+import { ConnectionArgs, bigIntKey, connectionType, paginate, type Connection } from '../pagination.ts';
 import { coreState } from './core-state.ts';
 
 @ObjectType({ description: 'Who did what, when, from where, and how it ended.' })
@@ -55,7 +55,7 @@ export class AuditEventResolver {
           where,
           orderBy: { id: backward ? 'asc' : 'desc' },
           take,
-          ...(cursor ? { cursor: { id: BigInt(cursor) }, skip: 1 } : {}),
+          ...(cursor ? { cursor: { id: bigIntKey(cursor) }, skip: 1 } : {}),
         });
         return rows.map((row) => ({ ...row, id: row.id.toString() }));
       },

@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../context.ts';
-import { ConnectionArgs, paginate, type Connection } from '../pagination.ts';
+import { ConnectionArgs, bigIntKey, paginate, type Connection } from '../pagination.ts';
 import { ingestRunUpdatedTopic, type IngestRunEvent } from '../../core/jobs/run-events.ts';
 import { coreState } from './core-state.ts';
 import type { IngestRun as IngestRunRow } from '../../generated/prisma/client.ts';
@@ -53,7 +53,7 @@ export class IngestRunResolver {
           where,
           orderBy: { id: backward ? 'desc' : 'asc' },
           take,
-          ...(cursor ? { cursor: { id: BigInt(cursor) }, skip: 1 } : {}),
+          ...(cursor ? { cursor: { id: bigIntKey(cursor) }, skip: 1 } : {}),
         });
         return rows.map((row) => ({ ...row, id: row.id.toString() }));
       },
