@@ -16,6 +16,8 @@ export const coreEnvironment = {
   NODE_ENV: 'production turns off the GraphQL IDE',
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
   TESSERA_DB_STATEMENT_TIMEOUT_MS: 'Longest a SQL statement may run before it is cancelled (a stalled database fails requests fast)',
+  TESSERA_HTTP_HEADERS_TIMEOUT_MS: 'Time a client has to send its request headers (slow clients are cut off)',
+  TESSERA_HTTP_REQUEST_TIMEOUT_MS: 'Time a client has to send its whole request',
   TESSERA_SAFELIST_FILE: 'JSON file of registered operations (sha256 → text): when set, only those run',
   TESSERA_INTROSPECTION: 'Allow schema introspection and field suggestions (default: on, off when NODE_ENV=production)',
   TESSERA_CORS_ORIGINS: 'Comma-separated origins allowed to call the API from browsers (default: none)',
@@ -44,6 +46,8 @@ const coreConfigSchema = z.object({
   NODE_ENV: z.string().default('development'),
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(15_000),
+  TESSERA_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(10_000),
+  TESSERA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(30_000),
   TESSERA_SAFELIST_FILE: z.string().min(1).optional(),
   TESSERA_INTROSPECTION: booleanString.optional(),
   TESSERA_CORS_ORIGINS: z
@@ -76,6 +80,8 @@ export interface CoreConfig {
   shutdownTimeoutMs: number;
   statementTimeoutMs: number;
   safelistFile: string | undefined;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Introspection and "did you mean" suggestions in errors. */
   introspection: boolean;
   corsOrigins: string[];
@@ -106,6 +112,8 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     shutdownTimeoutMs: c.TESSERA_SHUTDOWN_TIMEOUT_MS,
     statementTimeoutMs: c.TESSERA_DB_STATEMENT_TIMEOUT_MS,
     safelistFile: c.TESSERA_SAFELIST_FILE,
+    headersTimeoutMs: c.TESSERA_HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(c.TESSERA_HTTP_REQUEST_TIMEOUT_MS, c.TESSERA_HTTP_HEADERS_TIMEOUT_MS),
     introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
     corsOrigins: c.TESSERA_CORS_ORIGINS,
   };

@@ -21,9 +21,12 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /** HTTP and graphql-ws on one port: /graphql (API and IDE), /healthz, /readyz. */
 export async function startServer(host: Host, options: { port?: number; host?: string } = {}): Promise<TesseraServer> {
-  const httpServer = http.createServer();
-  httpServer.requestTimeout = 30_000;
-  httpServer.headersTimeout = 10_000;
+  // Slow clients (slowloris) are cut off: headers and whole requests have deadlines, checked often enough to matter.
+  const httpServer = http.createServer({
+    headersTimeout: host.config.headersTimeoutMs,
+    requestTimeout: host.config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, host.config.headersTimeoutMs),
+  });
   const safelist = loadSafelist(host.config.safelistFile);
   const drainWebSockets = attachWebSockets(host, httpServer, safelist);
   const apollo = createApollo(host, httpServer, drainWebSockets);

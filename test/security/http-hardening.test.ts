@@ -72,3 +72,31 @@ describe('HTTP hardening', () => {
     expect(text).not.toContain('B'.repeat(43));
   });
 });
+
+describe('slow clients', () => {
+  it('are cut off once their headers are overdue, and the server keeps answering others', async () => {
+    const { connect } = await import('node:net');
+    const test = await startTestHost('embedded', {
+      plugins: ['game'],
+      env: { TESSERA_ANONYMOUS_ROLE: 'viewer', TESSERA_HTTP_HEADERS_TIMEOUT_MS: '500' },
+    });
+    try {
+      const server = await test.serve();
+      const socket = connect(server.port, '127.0.0.1');
+      const ended = new Promise<string>((resolve) => {
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+      });
+      // Headers trickle in and never finish.
+      socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\n');
+      const trickle = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 100);
+      const answer = await ended;
+      clearInterval(trickle);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect((await graphql<{ me: { kind: string } }>(server, '{ me { kind } }')).body.data?.me.kind).toBe('anonymous');
+    } finally {
+      await test.close();
+    }
+  });
+});

@@ -5,10 +5,20 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { Authorized, Query, Resolver } from 'type-graphql';
+import { Authorized, Field, ObjectType, Query, Resolver } from 'type-graphql';
 import { definePlugin } from '../../src/core/plugins/define-plugin.ts';
 import { startTestHost } from '../helpers/test-host.ts';
 import { graphql } from '../helpers/graphql-client.ts';
+
+@ObjectType()
+class Station {
+  @Field(() => String)
+  name!: string;
+
+  @Authorized('operator')
+  @Field(() => String, { description: 'Only operators may read it, wherever the station appears.' })
+  maintenanceCode!: string;
+}
 
 @Resolver()
 class ForecastResolver {
@@ -16,6 +26,11 @@ class ForecastResolver {
   @Query(() => String)
   forecast(): string {
     return 'sunny';
+  }
+
+  @Query(() => [Station])
+  stations(): Station[] {
+    return [{ name: 'North', maintenanceCode: 'N-7731' }];
   }
 }
 
@@ -38,6 +53,15 @@ describe('JWKS files and plugin roles', () => {
       expect((await as(['admin'])).body.data?.forecast).toBe('sunny');
       expect((await as(['operator'])).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect((await graphql(server, '{ forecast }')).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      // A protected field nested in public data stays protected, under an alias or in a fragment too.
+      const nested = await graphql<{ stations: { name: string; code: string | null }[] }>(
+        server,
+        '{ stations { name ...Secret } } fragment Secret on Station { code: maintenanceCode }',
+        {},
+        { authorization: `Bearer ${await token(['analyst'])}` },
+      );
+      expect(nested.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(JSON.stringify(nested.body)).not.toContain('N-7731');
     } finally {
       await test.close();
       await fs.rm(directory, { recursive: true, force: true });
