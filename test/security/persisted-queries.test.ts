@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { startTestHost } from '../helpers/test-host.ts';
 import { graphql } from '../helpers/graphql-client.ts';
 import { sha256 } from '../../src/server/safelist.ts';
@@ -46,6 +48,20 @@ describe('persisted queries', () => {
       expect(other.status).toBe(400);
       expect(other.body.errors?.[0]).toMatchObject({ extensions: { code: 'PERSISTED_QUERY_NOT_IN_SAFELIST' } });
       expect(other.body.errors?.[0]?.message).toContain('add it to the safelist');
+      const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
+      try {
+        const run = (text: string) =>
+          new Promise<string>((resolve) => {
+            client.subscribe(
+              { query: text },
+              { next: (value) => resolve(JSON.stringify(value)), error: (errors) => resolve(JSON.stringify(errors)), complete: () => undefined },
+            );
+          });
+        expect(await run(allowed)).toContain('"kind":"anonymous"');
+        expect(await run('query { items { totalCount } }')).toContain('PERSISTED_QUERY_NOT_IN_SAFELIST');
+      } finally {
+        await client.dispose();
+      }
     } finally {
       await test.close();
       await fs.rm(directory, { recursive: true, force: true });
