@@ -6,6 +6,7 @@ import { migrateCommand } from './migrate.ts';
 import { ingestCommand } from './ingest.ts';
 import { pluginsCommand } from './plugins.ts';
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './keys.ts';
+import { cancelRunCommand, listRunsCommand } from './runs.ts';
 
 const program = new Command()
   .name('tessera')
@@ -37,6 +38,15 @@ keys
   .action(createKeyCommand);
 keys.command('list').description('List API keys (without secrets)').option('--all', 'include revoked keys').action(listKeysCommand);
 keys.command('revoke').description('Revoke an API key at once').argument('<id>', 'the key id, from `keys list`').action(revokeKeyCommand);
+
+const runs = program.command('runs').description('Ingestion runs: list them, cancel one');
+runs
+  .command('list')
+  .description('Recent runs with progress and counts')
+  .option('--job <job>', 'only this job')
+  .option('--limit <n>', 'how many', positiveInteger)
+  .action(listRunsCommand);
+runs.command('cancel').description('Cancel a running run, in whichever process runs it').argument('<id>', 'the run id').action(cancelRunCommand);
 
 function positiveInteger(value: string): number {
   const number = Number(value);

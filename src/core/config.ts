@@ -16,6 +16,7 @@ export const coreEnvironment = {
   NODE_ENV: 'production turns off the GraphQL IDE',
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
   TESSERA_DB_STATEMENT_TIMEOUT_MS: 'Longest a SQL statement may run before it is cancelled (a stalled database fails requests fast)',
+  TESSERA_JOB_HEARTBEAT_MS: 'How often a running job reports it is alive; a run silent for four of these is marked abandoned',
   TESSERA_HTTP_HEADERS_TIMEOUT_MS: 'Time a client has to send its request headers (slow clients are cut off)',
   TESSERA_HTTP_REQUEST_TIMEOUT_MS: 'Time a client has to send its whole request',
   TESSERA_SAFELIST_FILE: 'JSON file of registered operations (sha256 → text): when set, only those run',
@@ -46,6 +47,7 @@ const coreConfigSchema = z.object({
   NODE_ENV: z.string().default('development'),
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(15_000),
+  TESSERA_JOB_HEARTBEAT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(50).default(5_000),
   TESSERA_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(10_000),
   TESSERA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(30_000),
   TESSERA_SAFELIST_FILE: z.string().min(1).optional(),
@@ -81,6 +83,7 @@ export interface CoreConfig {
   statementTimeoutMs: number;
   safelistFile: string | undefined;
   headersTimeoutMs: number;
+  jobHeartbeatMs: number;
   requestTimeoutMs: number;
   /** Introspection and "did you mean" suggestions in errors. */
   introspection: boolean;
@@ -113,6 +116,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     statementTimeoutMs: c.TESSERA_DB_STATEMENT_TIMEOUT_MS,
     safelistFile: c.TESSERA_SAFELIST_FILE,
     headersTimeoutMs: c.TESSERA_HTTP_HEADERS_TIMEOUT_MS,
+    jobHeartbeatMs: c.TESSERA_JOB_HEARTBEAT_MS,
     requestTimeoutMs: Math.max(c.TESSERA_HTTP_REQUEST_TIMEOUT_MS, c.TESSERA_HTTP_HEADERS_TIMEOUT_MS),
     introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
     corsOrigins: c.TESSERA_CORS_ORIGINS,

@@ -87,7 +87,7 @@ export class Host {
     try {
       if (options.migrate !== false) await applyMigrations(db.pool, logger);
       await checkDatabaseSchemas(db, definitions);
-      const jobs = new JobRunner(db, bus);
+      const jobs = new JobRunner(db, bus, { heartbeatMs: config.jobHeartbeatMs });
       const services = new Map<string, unknown>();
       for (const definition of definitions) {
         const runtime = await initPlugin(definition, configs.get(definition.name), { db, bus, logger, config, services, jobs });
@@ -102,6 +102,8 @@ export class Host {
           });
         }
       }
+      const reaped = await jobs.reapAbandoned();
+      if (reaped.length > 0) logger.warn({ runs: reaped.map((run) => run.id) }, 'runs left running by a stopped process were marked abandoned');
       const schema = await buildTesseraSchema(definitions, bus);
       const auth = await Authenticator.create(authConfig, db.prisma, logger);
       const rateLimiter = createRateLimiter({ config: rateLimitConfig, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger });

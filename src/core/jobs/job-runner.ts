@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { IngestRun, Prisma } from '../../generated/prisma/client.ts';
 import type { Database } from '../database/database.ts';
 import type { EventBus } from '../pubsub.ts';
@@ -22,14 +23,70 @@ export type RunTrigger = 'cli' | 'start' | 'api' | 'schedule';
  * as the job reports progress. A failing job fails its run (with the error's code and message) and never takes
  * the process down.
  */
+export interface JobRunnerOptions {
+  /** How often a running job says it is alive (and looks for a cancel request from another process). */
+  heartbeatMs?: number;
+}
+
+/** This process, as recorded on the runs it executes. */
+export const workerId = `${os.hostname()}:${process.pid}`;
+
 export class JobRunner {
   private readonly jobs = new Map<string, RegisteredJob>();
   private readonly active = new Map<string, { runId: string; controller: AbortController; done: Promise<IngestRun> }>();
+  readonly heartbeatMs: number;
 
   constructor(
     private readonly db: Database,
     private readonly bus: EventBus,
-  ) {}
+    options: JobRunnerOptions = {},
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+  }
+
+  /**
+   * Marks as failed (ABANDONED) the runs whose worker stopped reporting: killed or crashed processes leave them
+   * `running` forever otherwise. A run is abandoned after four missed heartbeats.
+   */
+  async reapAbandoned(): Promise<IngestRun[]> {
+    const staleBefore = new Date(Date.now() - this.heartbeatMs * 4);
+    const stale = await this.db.prisma.ingestRun.findMany({
+      where: { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
+    });
+    const reaped: IngestRun[] = [];
+    for (const run of stale) {
+      const updated = await this.db.prisma.ingestRun.updateMany({
+        where: { id: run.id, status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
+        data: {
+          status: 'failed',
+          errorCode: 'ABANDONED',
+          error: `Abandoned: its worker ${run.worker ?? '(unknown)'} stopped reporting at ${run.heartbeatAt?.toISOString() ?? run.startedAt.toISOString()} (killed or crashed). Batches it committed stay; run the job again to finish.`,
+          finishedAt: new Date(),
+        },
+      });
+      if (updated.count === 1) {
+        const final = await this.db.prisma.ingestRun.findUniqueOrThrow({ where: { id: run.id } });
+        this.publish(final);
+        reaped.push(final);
+      }
+    }
+    return reaped;
+  }
+
+  /**
+   * Cancels a run, wherever it runs: here at once, in another process at its next heartbeat or progress report.
+   * Returns the run, or null when there is no such run.
+   */
+  async requestCancel(runId: string): Promise<IngestRun | null> {
+    const local = [...this.active.values()].find((entry) => entry.runId === runId);
+    if (local) {
+      local.controller.abort(new Error('cancelled on request'));
+      return local.done;
+    }
+    const run = await this.db.prisma.ingestRun.findUnique({ where: { id: runId } });
+    if (!run || run.status !== 'running') return run;
+    return this.db.prisma.ingestRun.update({ where: { id: runId }, data: { cancelRequestedAt: new Date() } });
+  }
 
   register(job: RegisteredJob): void {
     this.jobs.set(job.definition.name, job);
@@ -70,11 +127,28 @@ export class JobRunner {
     this.active.set(jobName, slot);
     let run: IngestRun;
     try {
+      await this.reapAbandoned();
       run = await this.db.prisma.ingestRun.create({
-        data: { job: jobName, plugin: job.plugin, status: 'running', trigger, options: JSON.parse(JSON.stringify(parsed.data ?? {})) },
+        data: {
+          job: jobName,
+          plugin: job.plugin,
+          status: 'running',
+          trigger,
+          options: JSON.parse(JSON.stringify(parsed.data ?? {})),
+          worker: workerId,
+          heartbeatAt: new Date(),
+        },
       });
     } catch (error) {
       this.active.delete(jobName);
+      // The partial unique index allows one running run per job across every instance sharing the database.
+      if ((error as { code?: string }).code === 'P2002' || /ingest_run_one_running_per_job/.test(String(error))) {
+        const other = await this.db.prisma.ingestRun.findFirst({ where: { job: jobName, status: 'running' } });
+        throw new TesseraError(
+          ErrorCode.BAD_USER_INPUT,
+          `Job '${jobName}' is already running (run ${other?.id ?? '?'} on ${other?.worker ?? 'another instance'}); wait for it or cancel it.`,
+        );
+      }
       throw error;
     }
     slot.runId = run.id;
@@ -83,7 +157,7 @@ export class JobRunner {
     return { run, done: slot.done };
   }
 
-  /** Asks a running job to stop; its run ends as failed with code CANCELLED. */
+  /** Asks a job running in this process to stop; its run ends as failed with code CANCELLED. */
   cancel(runId: string): boolean {
     for (const entry of this.active.values()) {
       if (entry.runId === runId) {
@@ -103,7 +177,15 @@ export class JobRunner {
 
   private async execute(job: RegisteredJob, run: IngestRun, options: unknown, controller: AbortController): Promise<IngestRun> {
     const logger = job.logger.child({ job: job.definition.name, runId: run.id });
-    const reporter = new PersistedRunReporter(this.db, run, (updated) => this.publish(updated));
+    const reporter = new PersistedRunReporter(this.db, run, (updated) => {
+      this.publish(updated);
+      if (updated.cancelRequestedAt && !controller.signal.aborted) controller.abort(new Error('cancelled on request'));
+    });
+    // The heartbeat keeps the run from being reaped, and carries cancel requests from other processes.
+    const heartbeat = setInterval(() => {
+      reporter.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat not written'));
+    }, this.heartbeatMs);
+    heartbeat.unref();
     const ctx: JobContext<unknown> = {
       job: job.definition.name,
       config: job.config,
@@ -138,6 +220,8 @@ export class JobRunner {
       if (controller.signal.aborted) logger.warn({ code, reason: message }, 'job cancelled');
       else logger.error({ err: error, code }, 'job failed');
       return reporter.finish({ status: 'failed', error: message, errorCode: code, durationMs: Date.now() - started });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -214,14 +298,18 @@ class PersistedRunReporter implements RunReporter {
     for (const [entity, count] of byEntity) await this.progress(entity, 0, { invalid: count });
   }
 
+  async heartbeat() {
+    await this.update({ heartbeatAt: new Date() }, false);
+  }
+
   finish(fields: { status: IngestRun['status']; message?: string | null; error?: string; errorCode?: string; durationMs: number }) {
     return this.update({ ...fields, finishedAt: new Date() });
   }
 
-  private update(data: Parameters<Database['prisma']['ingestRun']['update']>[0]['data']): Promise<IngestRun> {
+  private update(data: Parameters<Database['prisma']['ingestRun']['update']>[0]['data'], publish = true): Promise<IngestRun> {
     const next = this.queue.then(async () => {
-      this.current = await this.db.prisma.ingestRun.update({ where: { id: this.current.id }, data });
-      this.onUpdate(this.current);
+      this.current = await this.db.prisma.ingestRun.update({ where: { id: this.current.id }, data: { heartbeatAt: new Date(), ...data } });
+      if (publish || this.current.cancelRequestedAt) this.onUpdate(this.current);
       return this.current;
     });
     this.queue = next.catch(() => undefined);

@@ -24,6 +24,9 @@ export interface IngestRunEvent {
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
+  worker: string | null;
+  heartbeatAt: string | null;
+  cancelRequestedAt: string | null;
 }
 
 export interface EntityStats {
@@ -55,5 +58,8 @@ export function toRunEvent(run: IngestRun): IngestRunEvent {
     startedAt: run.startedAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
     durationMs: run.durationMs,
+    worker: run.worker,
+    heartbeatAt: run.heartbeatAt?.toISOString() ?? null,
+    cancelRequestedAt: run.cancelRequestedAt?.toISOString() ?? null,
   };
 }

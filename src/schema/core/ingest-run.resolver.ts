@@ -1,4 +1,6 @@
-import { Arg, Args, Authorized, Ctx, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { JSONScalar } from '../scalars.ts';
+import { BadUserInputError } from '../../core/errors.ts';
 import type { RequestContext } from '../context.ts';
 import { ConnectionArgs, bigIntKey, paginate, type Connection } from '../pagination.ts';
 import { ingestRunUpdatedTopic, type IngestRunEvent } from '../../core/jobs/run-events.ts';
@@ -60,6 +62,28 @@ export class IngestRunResolver {
       keyOf: (record) => record.id,
       count: () => prisma.invalidRecord.count({ where }),
     });
+  }
+
+  @Authorized('admin')
+  @Mutation(() => IngestRun, { description: 'Starts a run of a job (see `jobs`) with its options; follow it with ingestRunUpdated.' })
+  async startIngestRun(
+    @Arg('job', () => String) job: string,
+    @Arg('options', () => JSONScalar, { nullable: true, description: 'The job\'s options, e.g. { "batchSize": 200, "force": true }.' })
+    options: unknown,
+    @Ctx() context: RequestContext,
+  ): Promise<IngestRunRow> {
+    const { run, done } = await coreState(context).jobs.start(job, options ?? {}, 'api');
+    done.catch((error: unknown) => context.logger.error({ err: error, runId: run.id }, 'run failed to finish'));
+    return run;
+  }
+
+  @Authorized('admin')
+  @Mutation(() => IngestRun, { description: 'Cancels a running run, in whichever instance runs it; it ends failed with CANCELLED.' })
+  async cancelIngestRun(@Arg('id', () => ID) id: string, @Ctx() context: RequestContext): Promise<IngestRunRow> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new BadUserInputError(`Invalid run id ${JSON.stringify(id)}: use an id from ingestRuns.`);
+    const run = await coreState(context).jobs.requestCancel(id);
+    if (!run) throw new BadUserInputError(`No run has the id ${id}.`);
+    return run;
   }
 
   @Authorized('analyst')

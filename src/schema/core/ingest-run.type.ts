@@ -79,6 +79,29 @@ export class IngestRun {
 
   @Field(() => Int, { nullable: true })
   durationMs!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The process running it (host:pid).' })
+  worker!: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the worker last said it was alive.' })
+  heartbeatAt!: Date | string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  cancelRequestedAt!: Date | string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Source records handled per second so far.' })
+  rowsPerSecond(): number | null {
+    const elapsedMs = this.durationMs ?? Date.now() - new Date(this.startedAt).getTime();
+    if (elapsedMs <= 0) return null;
+    return Math.round((this.processed / elapsedMs) * 1000 * 10) / 10;
+  }
+
+  @Field(() => Int, { nullable: true, description: 'Seconds left at the current rate, while running with a known total.' })
+  etaSeconds(): number | null {
+    const rate = this.rowsPerSecond();
+    if (this.status !== IngestRunStatus.running || this.total === null || !rate) return null;
+    return Math.max(0, Math.ceil((this.total - this.processed) / rate));
+  }
 }
 
 @ObjectType({ description: 'A source record that failed validation, kept with its reason and a suggested fix.' })
