@@ -28,7 +28,8 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
   }
 }
 
-describe('the tessera command', () => {
+// Each test starts several tessera processes, each booting its own embedded database: minutes on a busy machine.
+describe('the tessera command', { timeout: 240_000 }, () => {
   let dataDir: string;
   let server: ServeProcess | undefined;
 
