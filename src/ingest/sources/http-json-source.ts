@@ -2,7 +2,7 @@ import type { Logger } from '../../core/logger.ts';
 import { ErrorCode, UpstreamError } from '../errors.ts';
 import { fetchJson, redactQuery, type FetchJsonOptions, type FetchJsonResult, type RetryPolicy } from '../fetch-json.ts';
 import { createRateLimiter, systemClock, type Clock, type RateLimit, type RateLimiter } from './rate-limit.ts';
-import { fallbackKey, type Source, type SourceRecord } from './source.ts';
+import { keyedRecord, type Source, type SourceRecord } from './source.ts';
 
 export type HttpAuth = { header: string; value: string } | { query: string; value: string };
 
@@ -127,28 +127,14 @@ export function httpJsonSource<TBody = unknown, T = unknown>(options: HttpJsonSo
 }
 
 function keyed<T>(record: T, position: number, page: number, key: (record: T) => string, entity: string): SourceRecord<T> {
-  let value: unknown;
-  let failure: string | undefined;
-  try {
-    value = key(record);
-  } catch (error) {
-    failure = (error as Error).message;
-  }
-  if (typeof value === 'string' && value !== '') return { ok: true, key: value, position, value: record };
-  const recordKey = fallbackKey(position);
-  return {
-    ok: false,
-    key: recordKey,
+  return keyedRecord(
+    record,
     position,
-    invalid: {
-      entity,
-      recordKey,
-      reason: `record ${position} (page ${page + 1}) has no key: ${failure ?? `the key function returned ${JSON.stringify(value) ?? 'undefined'}`}`,
-      suggestion: 'check the key function against the record in the payload; the upstream may have changed its format',
-      payload: record,
-      rule: 'missing_key',
-    },
-  };
+    key,
+    entity,
+    `record ${position} (page ${page + 1})`,
+    'check the key function against the record in the payload; the upstream may have changed its format',
+  );
 }
 
 function withAuth(url: string, auth: HttpAuth | undefined): string {

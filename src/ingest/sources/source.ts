@@ -60,3 +60,39 @@ export interface RecordContext {
 export function fallbackKey(position: number | undefined): string {
   return position === undefined ? '(unknown)' : `#${position}`;
 }
+
+/**
+ * A source's value as a record under the key `key` gives it; a key that is missing, empty or throws makes the
+ * record invalid (rule `missing_key`) rather than failing the stream. `label` names the record in the reason.
+ */
+export function keyedRecord<T>(
+  value: T,
+  position: number,
+  key: (value: T) => string,
+  entity: string,
+  label: string,
+  suggestion: string,
+): SourceRecord<T> {
+  let computed: unknown;
+  let failure: string | undefined;
+  try {
+    computed = key(value);
+  } catch (error) {
+    failure = (error as Error).message;
+  }
+  if (typeof computed === 'string' && computed !== '') return { ok: true, key: computed, position, value };
+  const recordKey = fallbackKey(position);
+  return {
+    ok: false,
+    key: recordKey,
+    position,
+    invalid: {
+      entity,
+      recordKey,
+      reason: `${label} has no key: ${failure ?? `the key function returned ${JSON.stringify(computed) ?? 'undefined'}`}`,
+      suggestion,
+      payload: value,
+      rule: 'missing_key',
+    },
+  };
+}

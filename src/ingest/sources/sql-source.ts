@@ -1,7 +1,7 @@
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { ErrorCode, UpstreamError } from '../errors.ts';
-import { fallbackKey, type Source, type SourceRecord } from './source.ts';
+import { keyedRecord, type Source, type SourceRecord } from './source.ts';
 
 export interface SqlSourceOptions<Row> {
   /** Defaults to "sql <host>/<database>". */
@@ -94,28 +94,14 @@ export function sqlSource<Row extends object = Record<string, unknown>>(options:
 }
 
 function keyed<Row>(row: Row, position: number, key: (row: Row) => string, entity: string): SourceRecord<Row> {
-  let value: unknown;
-  let failure: string | undefined;
-  try {
-    value = key(row);
-  } catch (error) {
-    failure = (error as Error).message;
-  }
-  if (typeof value === 'string' && value !== '') return { ok: true, key: value, position, value: row };
-  const recordKey = fallbackKey(position);
-  return {
-    ok: false,
-    key: recordKey,
+  return keyedRecord(
+    row,
     position,
-    invalid: {
-      entity,
-      recordKey,
-      reason: `row ${position} has no key: ${failure ?? `the key function returned ${JSON.stringify(value) ?? 'undefined'}`}`,
-      suggestion: 'select the key columns in the query (and make them NOT NULL), or fix the key function',
-      payload: row,
-      rule: 'missing_key',
-    },
-  };
+    key,
+    entity,
+    `row ${position}`,
+    'select the key columns in the query (and make them NOT NULL), or fix the key function',
+  );
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
