@@ -9,3 +9,4 @@ export { uniqueLoader, groupLoader, compositeGroupLoader } from './schema/loader
 export { TesseraError, BadUserInputError, NotFoundError, ErrorCode } from './core/errors.ts';
 export { fetchJson } from './ingest/fetch-json.ts';
 export { upsertRows, replaceChildren, inTransaction } from './ingest/upsert.ts';
+export { bulkUpsert } from './ingest/bulk-load.ts';

@@ -1,0 +1,244 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { benchDatabase } from './bench-database.ts';
+import { barTableSql } from './ingest/bars.ts';
+import { runWorker } from './ingest/run-worker.ts';
+import type { WorkerResult, WorkerSettings } from './ingest/worker.ts';
+import { sampleMachine } from './machine.ts';
+
+/**
+ * Ingest throughput: the framework's bulk path (`bulkUpsert`: COPY into a staging table, then INSERT … ON
+ * CONFLICT per batch) against a raw COPY of the same generated rows into a table with the same indexes, measured
+ * in the same run, each side in its own process. See bench/README.md.
+ */
+
+/** Goals of the issue: bulk rows/s at least half of raw COPY's, and the bulk side's peak RSS under 300 MB. */
+export const goalRatio = 0.5;
+export const goalPeakRssMb = 300;
+
+interface IngestConfig {
+  adminUrl: string;
+  rows: number;
+  symbols: number;
+  batchSize: number;
+  parallelism: number;
+  repeat: number;
+  timeoutSeconds: number;
+}
+
+interface RunResult {
+  raw: WorkerResult;
+  bulk: WorkerResult;
+  ratio: number;
+}
+
+const cleanupTimeoutMs = 30_000;
+
+function readConfig(env: NodeJS.ProcessEnv): IngestConfig {
+  return {
+    adminUrl: env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
+    rows: integer(env, 'BENCH_ROWS', 1_000_000, 1, 100_000_000),
+    symbols: integer(env, 'BENCH_SYMBOLS', 500, 1, 100_000),
+    batchSize: integer(env, 'BENCH_BATCH_SIZE', 50_000, 1, 10_000_000),
+    parallelism: integer(env, 'BENCH_PARALLELISM', 2, 1, 64),
+    repeat: integer(env, 'BENCH_REPEAT', 1, 1, 20),
+    timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 900, 10, 86_400),
+  };
+}
+
+async function main(): Promise<void> {
+  const config = readConfig(process.env);
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new Error(`the bench exceeded its limit of ${config.timeoutSeconds} s (BENCH_TIMEOUT) and was stopped`)),
+    config.timeoutSeconds * 1000,
+  );
+  const expired = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason), { once: true }));
+  expired.catch(() => undefined);
+  const database = benchDatabase(config.adminUrl);
+  let created = false;
+  try {
+    await Promise.race([
+      (async () => {
+        const startedAt = new Date();
+        const machine = await sampleMachine();
+        if (machine.cpuBusy > 0.25)
+          log(`warning: the CPUs are ${(machine.cpuBusy * 100).toFixed(0)}% busy before the bench starts; other work skews the ratio`);
+        log(`creating database ${database.name}`);
+        await database.create();
+        created = true;
+        const runs: RunResult[] = [];
+        for (let run = 1; run <= config.repeat; run++) {
+          if (config.repeat > 1) log(`run ${run} of ${config.repeat}`);
+          runs.push(await measure(config, database.url, deadline.signal));
+        }
+        await verify(database.url, config.rows);
+        const summary = summarize(runs);
+        console.log(`\n${formatSummary(config, summary)}\n`);
+        const file = await writeResults({ startedAt, config: { ...config, adminUrl: redact(config.adminUrl) }, machine, runs, summary });
+        log(`results written to ${path.relative(process.cwd(), file)}`);
+      })(),
+      expired,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (created) await dropDatabase(database);
+  }
+}
+
+/** One measurement: both tables fresh, raw COPY first, then the bulk path, each after a checkpoint. */
+async function measure(config: IngestConfig, url: string, signal: AbortSignal): Promise<RunResult> {
+  await withClient(url, async (client) => {
+    await client.query('DROP TABLE IF EXISTS bars_raw, bars_bulk');
+    await client.query(barTableSql('bars_raw'));
+    await client.query(barTableSql('bars_bulk'));
+  });
+  const base = { url, rows: config.rows, symbols: config.symbols, batchSize: config.batchSize, parallelism: config.parallelism };
+  const side = async (settings: WorkerSettings, label: string) => {
+    await checkpoint(url);
+    log(`${label}: loading ${config.rows.toLocaleString('en-US')} rows`);
+    const result = await runWorker(settings, signal);
+    log(
+      `${label}: ${result.seconds.toFixed(2)} s, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${result.peakRssMb.toFixed(0)} MB`,
+    );
+    return result;
+  };
+  const raw = await side({ ...base, mode: 'raw', table: 'bars_raw', parallelism: 1 }, 'raw COPY');
+  const bulk = await side(
+    { ...base, mode: 'bulk', table: 'bars_bulk' },
+    `bulkUpsert (batch ${config.batchSize.toLocaleString('en-US')}, parallelism ${config.parallelism})`,
+  );
+  if (bulk.counts?.inserted !== config.rows) throw new Error(`bulkUpsert inserted ${bulk.counts?.inserted} rows, expected ${config.rows}`);
+  return { raw, bulk, ratio: bulk.rowsPerSecond / raw.rowsPerSecond };
+}
+
+/** Both tables must hold the same rows. */
+async function verify(url: string, rows: number): Promise<void> {
+  await withClient(url, async (client) => {
+    const digest = (table: string) =>
+      client.query<{ n: string; digest: string }>(
+        `SELECT count(*) AS n, concat_ws('/', sum(volume), sum(open), sum(high), sum(low), sum(close), min(ts), max(ts), count(DISTINCT symbol)) AS digest FROM ${table}`,
+      );
+    const [raw, bulk] = [(await digest('bars_raw')).rows[0], (await digest('bars_bulk')).rows[0]];
+    if (Number(raw?.n) !== rows || raw?.n !== bulk?.n || raw?.digest !== bulk?.digest) {
+      throw new Error(`the tables differ: raw ${raw?.n} rows (${raw?.digest}), bulk ${bulk?.n} rows (${bulk?.digest})`);
+    }
+    log(`verified: both tables hold the same ${rows.toLocaleString('en-US')} rows`);
+  });
+}
+
+interface Summary {
+  /** The run with the median ratio. */
+  median: RunResult;
+  ratios: number[];
+  bulkPeakRssMb: number;
+  rawPeakRssMb: number;
+  ratioGoalMet: boolean;
+  rssGoalMet: boolean;
+}
+
+function summarize(runs: readonly RunResult[]): Summary {
+  const sorted = [...runs].sort((a, b) => a.ratio - b.ratio);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as RunResult;
+  const bulkPeakRssMb = Math.max(...runs.map((run) => run.bulk.peakRssMb));
+  return {
+    median,
+    ratios: runs.map((run) => run.ratio),
+    bulkPeakRssMb,
+    rawPeakRssMb: Math.max(...runs.map((run) => run.raw.peakRssMb)),
+    ratioGoalMet: median.ratio >= goalRatio,
+    rssGoalMet: bulkPeakRssMb < goalPeakRssMb,
+  };
+}
+
+function formatSummary(config: IngestConfig, summary: Summary): string {
+  const { raw, bulk, ratio } = summary.median;
+  const rate = (value: number) => Math.round(value).toLocaleString('en-US');
+  const lines = [
+    `rows: ${config.rows.toLocaleString('en-US')} (${config.symbols} symbols), bulk batch size ${config.batchSize.toLocaleString('en-US')}, parallelism ${config.parallelism}` +
+      (config.repeat > 1 ? `, median of ${config.repeat} runs (ratios ${summary.ratios.map((value) => value.toFixed(2)).join(', ')})` : ''),
+    '',
+    'side         rows/s     seconds  peak RSS MB',
+    `raw COPY     ${rate(raw.rowsPerSecond).padStart(9)}  ${raw.seconds.toFixed(2).padStart(7)}  ${raw.peakRssMb.toFixed(0).padStart(11)}`,
+    `bulkUpsert   ${rate(bulk.rowsPerSecond).padStart(9)}  ${bulk.seconds.toFixed(2).padStart(7)}  ${bulk.peakRssMb.toFixed(0).padStart(11)}`,
+    '',
+    `ratio (bulk / raw): ${ratio.toFixed(2)} ${summary.ratioGoalMet ? 'ok' : `< ${goalRatio}`} (goal >= ${goalRatio})`,
+    `bulk peak RSS: ${summary.bulkPeakRssMb.toFixed(0)} MB ${summary.rssGoalMet ? 'ok' : `>= ${goalPeakRssMb}`} (goal < ${goalPeakRssMb} MB; at the load's start ${bulk.startRssMb.toFixed(0)} MB)`,
+  ];
+  return lines.join('\n');
+}
+
+async function writeResults(results: unknown): Promise<string> {
+  const directory = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
+  await fs.mkdir(directory, { recursive: true });
+  const file = path.join(directory, `ingest-throughput-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await fs.writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
+/** Flushes dirty buffers before each side, so that neither pays for the other's checkpoint (needs superuser). */
+async function checkpoint(url: string): Promise<void> {
+  await withClient(url, (client) => client.query('CHECKPOINT')).catch((error: unknown) =>
+    log(`note: CHECKPOINT failed (${error instanceof Error ? error.message : String(error)}); measuring without it`),
+  );
+}
+
+async function dropDatabase(database: ReturnType<typeof benchDatabase>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      database.drop(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${cleanupTimeoutMs / 1000} s`)), cleanupTimeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    console.error(`bench: could not drop database ${database.name}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function withClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+function log(message: string): void {
+  console.log(`[bench] ${message}`);
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
