@@ -143,7 +143,9 @@ describe('plugins load in dependency order', () => {
     expect(second.status === 'rejected' && String(second.reason)).toContain("Job 'hello:count' is already running");
     if (first.status === 'fulfilled') expect((await first.value.done).status).toBe('completed');
     await expect(test.host.runJob('hello:count', { count: 0 }, 'api')).rejects.toThrow("Invalid options for job 'hello:count': count:");
-    await expect(test.host.runJob('hello:nothing', {}, 'api')).rejects.toThrow("Unknown job 'hello:nothing'. Enabled plugins offer: hello:count, hello:slow.");
+    await expect(test.host.runJob('hello:nothing', {}, 'api')).rejects.toThrow(
+      "Unknown job 'hello:nothing'. Enabled plugins offer: hello:count, hello:slow.",
+    );
 
     await test.close();
     test = undefined;
