@@ -10,3 +10,9 @@ export { TesseraError, BadUserInputError, NotFoundError, ErrorCode } from './cor
 export { fetchJson } from './ingest/fetch-json.ts';
 export { upsertRows, replaceChildren, inTransaction } from './ingest/upsert.ts';
 export { bulkUpsert } from './ingest/bulk-load.ts';
+export { definePipelineJob } from './ingest/pipeline.ts';
+export { csvSource } from './ingest/sources/csv-source.ts';
+export { httpJsonSource } from './ingest/sources/http-json-source.ts';
+export { sqlSource } from './ingest/sources/sql-source.ts';
+export { mapFields } from './ingest/transforms/field-mapping.ts';
+export { validateRecords, ValidationSummary } from './ingest/transforms/validate.ts';
