@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { benchDatabase } from './bench-database.ts';
+import { benchDeadline, boundedCleanup } from './deadline.ts';
 import { barTableSql } from './ingest/bars.ts';
 import { runWorker } from './ingest/run-worker.ts';
 import type { WorkerResult, WorkerSettings } from './ingest/worker.ts';
@@ -49,13 +50,8 @@ function readConfig(env: NodeJS.ProcessEnv): IngestConfig {
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
-  const deadline = new AbortController();
-  const timer = setTimeout(
-    () => deadline.abort(new Error(`the bench exceeded its limit of ${config.timeoutSeconds} s (BENCH_TIMEOUT) and was stopped`)),
-    config.timeoutSeconds * 1000,
-  );
-  const expired = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason), { once: true }));
-  expired.catch(() => undefined);
+  const deadline = benchDeadline(config.timeoutSeconds);
+  const { expired } = deadline;
   const database = benchDatabase(config.adminUrl);
   let created = false;
   try {
@@ -82,7 +78,7 @@ async function main(): Promise<void> {
       expired,
     ]);
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
     if (created) await dropDatabase(database);
   }
 }
@@ -185,20 +181,7 @@ async function checkpoint(url: string): Promise<void> {
 }
 
 async function dropDatabase(database: ReturnType<typeof benchDatabase>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      database.drop(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`did not finish within ${cleanupTimeoutMs / 1000} s`)), cleanupTimeoutMs);
-      }),
-    ]);
-  } catch (error) {
-    console.error(`bench: could not drop database ${database.name}: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  } finally {
-    clearTimeout(timer);
-  }
+  await boundedCleanup(`drop database ${database.name}`, () => database.drop(), cleanupTimeoutMs);
 }
 
 async function withClient<T>(connectionString: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeGeneratedManifest } from '../test/helpers/generated-manifest.ts';
 import { readBenchConfig, type BenchConfig } from './bench-config.ts';
 import { benchDatabase } from './bench-database.ts';
+import { benchDeadline, boundedCleanup } from './deadline.ts';
 import { startChild } from './child-process.ts';
 import { sampleMachine } from './machine.ts';
 import { loadAutocannon, runLoad, type LoadResult, type LoadTarget } from './load.ts';
@@ -21,18 +22,13 @@ const cleanupTimeoutMs = 20_000;
 
 async function main(): Promise<void> {
   const config = readBenchConfig(process.env);
-  const deadline = new AbortController();
-  const timer = setTimeout(
-    () => deadline.abort(new Error(`the bench exceeded its limit of ${config.timeoutSeconds} s (BENCH_TIMEOUT) and was stopped`)),
-    config.timeoutSeconds * 1000,
-  );
-  const expired = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason), { once: true }));
-  expired.catch(() => undefined);
+  const deadline = benchDeadline(config.timeoutSeconds);
+  const { expired } = deadline;
   const cleanups: Cleanup[] = [];
   try {
     await Promise.race([run(config, deadline.signal, cleanups), expired]);
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
     await cleanUp(cleanups);
   }
 }
@@ -103,20 +99,7 @@ async function measure(label: string, target: LoadTarget, config: BenchConfig, s
 }
 
 async function cleanUp(cleanups: Cleanup[]): Promise<void> {
-  for (const cleanup of [...cleanups].reverse()) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`did not finish within ${cleanupTimeoutMs / 1000} s`)), cleanupTimeoutMs);
-    });
-    try {
-      await Promise.race([cleanup.run(), timeout]);
-    } catch (error) {
-      console.error(`bench: could not ${cleanup.label}: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  for (const cleanup of [...cleanups].reverse()) await boundedCleanup(cleanup.label, cleanup.run, cleanupTimeoutMs);
 }
 
 function log(message: string): void {

@@ -15,6 +15,10 @@ export async function startTesseraServer(options: { databaseUrl: string; manifes
       TESSERA_SAMPLE_DATA: 'false',
       NODE_ENV: 'production',
       TESSERA_SHUTDOWN_TIMEOUT_MS: '5000',
+      // The load generator is one anonymous client hammering on purpose: rate limits would answer 429.
+      TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS: '0',
+      TESSERA_RATE_LIMIT_REQUESTS: '0',
+      TESSERA_RATE_LIMIT_COST: '0',
     },
     plugins: ['game'],
     pluginConfig: { game: { sampleDir: options.manifestDir, languages: 'en', batchSize: 1000 } },
