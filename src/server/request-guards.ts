@@ -1,7 +1,7 @@
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Host } from '../core/host.ts';
 import type { Identity } from '../core/auth/identity.ts';
-import { checkCost, checkTokenLimit, checkVariablesSize, operationCost } from '../schema/limits/index.ts';
+import { checkTokenLimit, checkVariablesSize, costError, operationCost } from '../schema/limits/index.ts';
 import { rateLimitAmounts, rateLimitedError, rateLimitHeaders, rateLimitSubject, type RateLimitDecision } from '../server/rate-limit/index.ts';
 
 /**
@@ -19,9 +19,10 @@ export function checkOperationCost(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): { error?: GraphQLError; cost: number } {
-  const error = checkCost(schema, document, operationName, variables, host.limits);
-  if (error) return { error, cost: Number.POSITIVE_INFINITY };
-  return { cost: operationCost(schema, document, operationName, variables, host.limits) };
+  // One walk of the document: the cost is both checked and charged to the rate limit.
+  const cost = operationCost(schema, document, operationName, variables, host.limits);
+  const error = costError(cost, host.limits);
+  return error ? { error, cost } : { cost };
 }
 
 export async function consumeRateLimit(

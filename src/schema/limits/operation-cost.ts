@@ -77,7 +77,11 @@ export function checkCost(
   variables: Record<string, unknown> | null | undefined,
   limits: QueryLimits,
 ): GraphQLError | undefined {
-  const cost = operationCost(schema, document, operationName, variables, limits);
+  return costError(operationCost(schema, document, operationName, variables, limits), limits);
+}
+
+/** The error for a cost over the limit, or undefined: for callers that already computed the cost. */
+export function costError(cost: number, limits: QueryLimits): GraphQLError | undefined {
   if (cost <= limits.maxCost) return undefined;
   return queryLimitError(
     'maxCost',
