@@ -51,6 +51,23 @@ describe('the tessera command', { timeout: 240_000 }, () => {
     expect(broken.stdout).toContain('TESSERA_GAME_BATCH_SIZE');
   });
 
+  it('creates, lists and revokes API keys, showing a key only when it is created', async () => {
+    const env = { TESSERA_DATA_DIR: dataDir };
+    const created = await runCli(['keys', 'create', '--name', 'first admin', '--roles', 'admin', '--expires-in-days', '30'], env);
+    expect(created.code).toBe(0);
+    const key = /^(tsk_\S+)$/m.exec(created.stdout)?.[1] as string;
+    expect(key).toMatch(/^tsk_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+    const id = /Created API key ([0-9a-f-]{36})/.exec(created.stdout)?.[1] as string;
+    const listed = await runCli(['keys', 'list'], env);
+    expect(listed.stdout).toContain(`${id}  first admin  [admin]  active`);
+    expect(listed.stdout).not.toContain(key);
+    expect((await runCli(['keys', 'revoke', id], env)).stdout).toContain(`Revoked API key ${id}`);
+    expect((await runCli(['keys', 'list', '--all'], env)).stdout).toMatch(new RegExp(`${id}  first admin  \\[admin\\]  revoked`));
+    const bad = await runCli(['keys', 'create', '--name', 'x', '--roles', 'Bad Role'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Invalid role names: Bad Role');
+  });
+
   it('ingests the sample with a batch size and languages, then skips an unchanged manifest', async () => {
     const env = { TESSERA_DATA_DIR: dataDir };
     const first = await runCli(['ingest', 'game:manifest', '--batch-size', '40', '--lang', 'en,fr'], env);
