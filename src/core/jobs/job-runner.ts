@@ -4,8 +4,8 @@ import type { Database } from '../database/database.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { Logger } from '../logger.ts';
 import { ErrorCode, TesseraError, errorMessage } from '../errors.ts';
-import type { InvalidRecordInput, JobContext, JobCursorStore, JobDefinition, RunCounts, RunReporter } from './job.ts';
-import { ingestRunUpdatedTopic, toRunEvent, type EntityStats } from './run-events.ts';
+import type { CommittedChange, InvalidRecordInput, JobContext, JobCursorStore, JobDefinition, RunCounts, RunReporter, ShapeChange } from './job.ts';
+import { ingestChangeTopic, ingestRunUpdatedTopic, toRunEvent, type EntityStats, type IngestChangeEvent } from './run-events.ts';
 
 /** A job as registered by the host: the definition and the plugin that owns it. */
 export interface RegisteredJob {
@@ -177,10 +177,15 @@ export class JobRunner {
 
   private async execute(job: RegisteredJob, run: IngestRun, options: unknown, controller: AbortController): Promise<IngestRun> {
     const logger = job.logger.child({ job: job.definition.name, runId: run.id });
-    const reporter = new PersistedRunReporter(this.db, run, (updated) => {
-      this.publish(updated);
-      if (updated.cancelRequestedAt && !controller.signal.aborted) controller.abort(new Error('cancelled on request'));
-    });
+    const reporter = new PersistedRunReporter(
+      this.db,
+      run,
+      (updated) => {
+        this.publish(updated);
+        if (updated.cancelRequestedAt && !controller.signal.aborted) controller.abort(new Error('cancelled on request'));
+      },
+      (change) => this.bus.publish(ingestChangeTopic, change),
+    );
     // The heartbeat keeps the run from being reaped, and carries cancel requests from other processes.
     const heartbeat = setInterval(() => {
       reporter.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat not written'));
@@ -240,6 +245,7 @@ class PersistedRunReporter implements RunReporter {
     private readonly db: Database,
     run: IngestRun,
     private readonly onUpdate: (run: IngestRun) => void,
+    private readonly onChange: (change: IngestChangeEvent) => void,
   ) {
     this.current = run;
     this.stats = {};
@@ -296,6 +302,35 @@ class PersistedRunReporter implements RunReporter {
     const byEntity = new Map<string, number>();
     for (const record of records) byEntity.set(record.entity, (byEntity.get(record.entity) ?? 0) + 1);
     for (const [entity, count] of byEntity) await this.progress(entity, 0, { invalid: count });
+  }
+
+  async setSchemaVersion(entity: string, version: number) {
+    const versions = { ...((this.current.schemaVersions ?? {}) as Record<string, number>), [entity]: version };
+    await this.update({ schemaVersions: versions });
+  }
+
+  async shapeChanges(changes: readonly ShapeChange[]) {
+    if (changes.length === 0) return;
+    const kept = ((this.current.shapeChanges ?? []) as unknown as ShapeChange[]).filter(
+      (old) => !changes.some((change) => change.entity === old.entity),
+    );
+    await this.update({ shapeChanges: [...kept, ...changes] as unknown as Prisma.InputJsonArray });
+  }
+
+  async changes(changes: readonly CommittedChange[]) {
+    const removed = changes.filter((change) => change.kind === 'removed').reduce((sum, change) => sum + change.count, 0);
+    if (removed > 0) {
+      for (const change of changes) {
+        if (change.kind !== 'removed') continue;
+        const entry = (this.stats[change.entity] ??= { processed: 0, inserted: 0, updated: 0, unchanged: 0, invalid: 0 });
+        entry.removed = (entry.removed ?? 0) + change.count;
+      }
+      await this.update({ removed: { increment: removed }, stats: structuredClone(this.stats) as unknown as Prisma.InputJsonObject });
+    }
+    const at = new Date().toISOString();
+    for (const change of changes) {
+      if (change.count > 0) this.onChange({ runId: this.current.id, job: this.current.job, at, ...change, keys: change.keys.slice(0, 100) });
+    }
   }
 
   async heartbeat() {

@@ -21,6 +21,28 @@ export interface InvalidRecordInput {
   payload: unknown;
 }
 
+/** An upstream field that differs from the registered record schema: sent but not declared, or declared but absent. */
+export interface ShapeChange {
+  entity: string;
+  /** The record schema version the records were compared with. */
+  schemaVersion: number;
+  /** Field paths upstream sent that the schema does not declare, with how many records had them. */
+  added: { field: string; records: number }[];
+  /** Declared field paths absent from records (required ones absent anywhere, optional ones absent everywhere). */
+  missing: { field: string; records: number }[];
+  /** Records compared. */
+  records: number;
+}
+
+/** What one committed batch (or the end of a snapshot load) changed in an entity, for subscribers. */
+export interface CommittedChange {
+  entity: string;
+  kind: 'added' | 'changed' | 'removed';
+  count: number;
+  /** The first keys (at most 100); all of them are stored on the run's changes. */
+  keys: string[];
+}
+
 /** How a running job reports progress; every call is persisted on the run record and published. */
 export interface RunReporter {
   readonly runId: string;
@@ -32,6 +54,12 @@ export interface RunReporter {
   invalid(records: readonly InvalidRecordInput[]): Promise<void>;
   /** A short human-readable status line ("loading fr DestinyVendorDefinition"). */
   message(text: string): Promise<void>;
+  /** Records the schema registry's version of an entity's record schema that this run reads with. */
+  setSchemaVersion(entity: string, version: number): Promise<void>;
+  /** Records how upstream records differ from their registered schema (shown in the run report). */
+  shapeChanges(changes: readonly ShapeChange[]): Promise<void>;
+  /** Publishes changes already committed (stored by the loader in the batch's transaction); counts removals. */
+  changes(changes: readonly CommittedChange[]): Promise<void>;
 }
 
 /** Per-job persisted position upstream (a manifest version, a timestamp, an ETag). */

@@ -1,7 +1,23 @@
 import type { IngestRun } from '../../generated/prisma/client.ts';
+import type { ShapeChange } from './job.ts';
 
 /** Topic of run updates; the payload is an IngestRunEvent. */
 export const ingestRunUpdatedTopic = 'ingestRunUpdated';
+
+/** Topic of committed changes; the payload is an IngestChangeEvent. */
+export const ingestChangeTopic = 'ingestChanged';
+
+/** Keys a run added, changed or removed in one entity, published once the batch committed. */
+export interface IngestChangeEvent {
+  runId: string;
+  job: string;
+  entity: string;
+  kind: 'added' | 'changed' | 'removed';
+  count: number;
+  /** At most the first 100 keys; query `ingestChanges` for all of them. */
+  keys: string[];
+  at: string;
+}
 
 /** A run record as it crosses pub/sub: JSON-safe (ISO dates). */
 export interface IngestRunEvent {
@@ -27,6 +43,12 @@ export interface IngestRunEvent {
   worker: string | null;
   heartbeatAt: string | null;
   cancelRequestedAt: string | null;
+  removed: number;
+  attempt: number;
+  maxAttempts: number;
+  nextAttemptAt: string | null;
+  schemaVersions: Record<string, number>;
+  shapeChanges: ShapeChange[];
 }
 
 export interface EntityStats {
@@ -35,6 +57,7 @@ export interface EntityStats {
   updated: number;
   unchanged: number;
   invalid: number;
+  removed?: number;
 }
 
 export function toRunEvent(run: IngestRun): IngestRunEvent {
@@ -61,5 +84,11 @@ export function toRunEvent(run: IngestRun): IngestRunEvent {
     worker: run.worker,
     heartbeatAt: run.heartbeatAt?.toISOString() ?? null,
     cancelRequestedAt: run.cancelRequestedAt?.toISOString() ?? null,
+    removed: run.removed,
+    attempt: run.attempt,
+    maxAttempts: run.maxAttempts,
+    nextAttemptAt: run.nextAttemptAt?.toISOString() ?? null,
+    schemaVersions: (run.schemaVersions ?? {}) as unknown as Record<string, number>,
+    shapeChanges: (run.shapeChanges ?? []) as unknown as ShapeChange[],
   };
 }
