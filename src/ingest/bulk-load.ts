@@ -3,6 +3,8 @@ import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { ErrorCode, TesseraError } from '../core/errors.ts';
 import { escapeCopyText, fieldEncoder, fieldKind, fieldText, type FieldEncoder, type FieldText } from './bulk-load/copy-text.ts';
 import type { ColumnSpec, Row, UpsertCounts } from './upsert.ts';
+import type { CommittedChange } from '../core/jobs/job.ts';
+import { changeCtes, changeParameters, committedChanges, keyText, type ChangeTracking } from './changes.ts';
 
 export { arrayLiteral, escapeCopyText, fieldEncoder } from './bulk-load/copy-text.ts';
 
@@ -39,6 +41,8 @@ export interface BulkBatch extends UpsertCounts {
   firstRow: number;
   /** Rows of the input in the batch, duplicates included (inserted + updated + unchanged counts distinct keys). */
   rows: number;
+  /** What the batch added and changed, when the load tracks changes (`track`). */
+  changes: CommittedChange[];
 }
 
 export interface BulkUpsertOptions {
@@ -60,6 +64,9 @@ export interface BulkUpsertOptions {
    * Default: `copy`, except on the embedded database (PGlite), whose wire protocol has no COPY FROM STDIN.
    */
   staging?: StagingMethod;
+  /** Records each batch's added and changed keys in `core.ingest_change` (and seen keys, for a snapshot) in the
+   * batch's transaction. */
+  track?: ChangeTracking;
 }
 
 export type StagingMethod = 'copy' | 'insert';
@@ -141,7 +148,8 @@ export async function bulkUpsert(
   const { signal } = options;
   signal?.throwIfAborted();
 
-  const statements = bulkStatements(spec);
+  const statements = bulkStatements(spec, options.track);
+  const upsertParameters = options.track ? changeParameters(options.track) : [];
   const method = options.staging ?? (await detectStagingMethod(pool));
   const stage: Stager = method === 'copy' ? copyStager(spec, statements.copy) : insertStager(spec);
   const source = new RowSource(rows);
@@ -160,6 +168,7 @@ export async function bulkUpsert(
         signal?.throwIfAborted();
         current = undefined;
         let counts: UpsertCounts;
+        let changes: CommittedChange[] = [];
         try {
           // Opening the transaction before taking rows from the input: on the embedded database a connection
           // owns the session for a whole transaction, so whoever holds the input must not wait for the session.
@@ -181,9 +190,13 @@ export async function bulkUpsert(
           } finally {
             release();
           }
-          const result = await client.query<{ staged: number; inserted: number; updated: number }>(statements.upsert);
+          const result = await client.query<{ staged: number; inserted: number; updated: number; tracked?: unknown }>(
+            statements.upsert,
+            upsertParameters,
+          );
           const row = result.rows[0] ?? { staged: 0, inserted: 0, updated: 0 };
           counts = { inserted: row.inserted, updated: row.updated, unchanged: row.staged - row.inserted - row.updated };
+          if (options.track) changes = committedChanges(options.track.entity, row.tracked);
           signal?.throwIfAborted();
           await client.query('COMMIT');
         } catch (error) {
@@ -200,7 +213,7 @@ export async function bulkUpsert(
         totals.rows += current.rows;
         totals.batches += 1;
         try {
-          await options.onBatch?.({ batch: current.number, firstRow: current.firstRow, rows: current.rows, ...counts });
+          await options.onBatch?.({ batch: current.number, firstRow: current.firstRow, rows: current.rows, ...counts, changes });
         } catch (error) {
           throw new PassOn(error);
         }
@@ -242,7 +255,7 @@ interface BulkStatements {
 }
 
 /** The SQL of one batch. Exported for tests and for reading. */
-export function bulkStatements(spec: BulkTableSpec): BulkStatements {
+export function bulkStatements(spec: BulkTableSpec, track?: ChangeTracking): BulkStatements {
   const all = [...spec.key, ...spec.columns];
   const names = all.map((column) => quote(column.name)).join(', ');
   const keyNames = spec.key.map((column) => quote(column.name)).join(', ');
@@ -262,11 +275,16 @@ export function bulkStatements(spec: BulkTableSpec): BulkStatements {
       ), upserted AS (
         INSERT INTO ${spec.table} AS t (${names}) SELECT ${names} FROM staged
         ${onConflict}
-        RETURNING (xmax = 0) AS inserted
-      )
+        RETURNING (xmax = 0) AS inserted${track ? `, ${keyText(spec, 't')} AS key` : ''}
+      )${track ? changeCtes(spec, track, 'upserted', 'staged') : ''}
       SELECT (SELECT count(*) FROM staged)::int AS staged,
         (count(*) FILTER (WHERE inserted))::int AS inserted,
-        (count(*) FILTER (WHERE NOT inserted))::int AS updated
+        (count(*) FILTER (WHERE NOT inserted))::int AS updated${
+          track
+            ? `,
+        (SELECT coalesce(json_agg(tracked), '[]'::json) FROM tracked) AS tracked`
+            : ''
+        }
       FROM upserted`,
   };
 }

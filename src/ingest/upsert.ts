@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { CommittedChange } from '../core/jobs/job.ts';
+import { changeCtes, changeParameters, committedChanges, keyText, recordRemoved, type ChangeTracking } from './changes.ts';
 
 /** A column of a table written by the pipeline: its SQL name and Postgres type. */
 export interface ColumnSpec {
@@ -20,7 +22,12 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
-export interface ReplaceCounts extends UpsertCounts {
+/** Counts, and the changes recorded when the write tracks them. */
+export interface TrackedCounts extends UpsertCounts {
+  changes: CommittedChange[];
+}
+
+export interface ReplaceCounts extends TrackedCounts {
   deleted: number;
 }
 
@@ -32,11 +39,12 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /**
  * Inserts or updates `rows` in one statement and tells which were inserted, updated, or left unchanged (a row
  * equal to the stored one is not rewritten, so re-running the same input changes nothing). Rows travel as one
- * jsonb parameter, so a batch has no parameter-count limit. Duplicate keys in a batch keep the last row.
+ * jsonb parameter, so a batch has no parameter-count limit. Duplicate keys in a batch keep the last row. With
+ * `track`, the added and changed keys are recorded in the same statement (see `ChangeTracking`).
  */
-export async function upsertRows(client: pg.ClientBase, spec: TableSpec, rows: readonly Row[]): Promise<UpsertCounts> {
+export async function upsertRows(client: pg.ClientBase, spec: TableSpec, rows: readonly Row[], track?: ChangeTracking): Promise<TrackedCounts> {
   const unique = dedupe(spec, rows);
-  if (unique.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  if (unique.length === 0) return { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   const all = [...spec.key, ...spec.columns];
   const names = all.map((column) => quote(column.name)).join(', ');
   const recordType = all.map((column) => `${quote(column.name)} ${column.type}`).join(', ');
@@ -46,19 +54,39 @@ export async function upsertRows(client: pg.ClientBase, spec: TableSpec, rows: r
       ? `ON CONFLICT (${keyNames}) DO NOTHING`
       : `ON CONFLICT (${keyNames}) DO UPDATE SET ${spec.columns.map((column) => `${quote(column.name)} = EXCLUDED.${quote(column.name)}`).join(', ')}
          WHERE (${spec.columns.map((column) => `t.${quote(column.name)}`).join(', ')}) IS DISTINCT FROM (${spec.columns.map((column) => `EXCLUDED.${quote(column.name)}`).join(', ')})`;
-  const sql = `INSERT INTO ${spec.table} AS t (${names})
-    SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})
-    ${onConflict}
-    RETURNING (xmax = 0) AS inserted`;
-  const result = await client.query<{ inserted: boolean }>(sql, [toJson(unique)]);
-  const inserted = result.rows.filter((row) => row.inserted).length;
-  const updated = result.rows.length - inserted;
-  return { inserted, updated, unchanged: unique.length - result.rows.length };
+  if (!track) {
+    const sql = `INSERT INTO ${spec.table} AS t (${names})
+      SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})
+      ${onConflict}
+      RETURNING (xmax = 0) AS inserted`;
+    const result = await client.query<{ inserted: boolean }>(sql, [toJson(unique)]);
+    const inserted = result.rows.filter((row) => row.inserted).length;
+    const updated = result.rows.length - inserted;
+    return { inserted, updated, unchanged: unique.length - result.rows.length, changes: [] };
+  }
+  const sql = `WITH staged AS (SELECT ${names} FROM jsonb_to_recordset($4::jsonb) AS x(${recordType})),
+    upserted AS (
+      INSERT INTO ${spec.table} AS t (${names}) SELECT ${names} FROM staged
+      ${onConflict}
+      RETURNING (xmax = 0) AS inserted, ${keyText(spec, 't')} AS key
+    )${changeCtes(spec, track, 'upserted', 'staged')}
+    SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, (count(*) FILTER (WHERE NOT inserted))::int AS updated,
+      (SELECT coalesce(json_agg(tracked), '[]'::json) FROM tracked) AS tracked
+    FROM upserted`;
+  const result = await client.query<{ inserted: number; updated: number; tracked: unknown }>(sql, [...changeParameters(track), toJson(unique)]);
+  const row = result.rows[0] ?? { inserted: 0, updated: 0, tracked: [] };
+  return {
+    inserted: row.inserted,
+    updated: row.updated,
+    unchanged: unique.length - row.inserted - row.updated,
+    changes: committedChanges(track.entity, row.tracked),
+  };
 }
 
 /**
  * Makes the children of `parents` exactly `rows`: upserts them and deletes the parents' other children
- * (e.g. the sales a vendor no longer has). `parentColumn` links a child to its parent.
+ * (e.g. the sales a vendor no longer has). `parentColumn` links a child to its parent. With `track`, added,
+ * changed and removed children are recorded.
  */
 export async function replaceChildren(
   client: pg.ClientBase,
@@ -66,17 +94,26 @@ export async function replaceChildren(
   parentColumn: ColumnSpec,
   parents: readonly (string | number)[],
   rows: readonly Row[],
+  track?: ChangeTracking,
 ): Promise<ReplaceCounts> {
-  if (parents.length === 0) return { inserted: 0, updated: 0, unchanged: 0, deleted: 0 };
+  if (parents.length === 0) return { inserted: 0, updated: 0, unchanged: 0, deleted: 0, changes: [] };
   const keyNames = spec.key.map((column) => quote(column.name)).join(', ');
   const recordType = spec.key.map((column) => `${quote(column.name)} ${column.type}`).join(', ');
-  const deleted = await client.query(
-    `DELETE FROM ${spec.table} WHERE ${quote(parentColumn.name)} = ANY($1::${parentColumn.type}[])
-       AND (${keyNames}) NOT IN (SELECT ${keyNames} FROM jsonb_to_recordset($2::jsonb) AS x(${recordType}))`,
+  const deleted = await client.query<{ key: string }>(
+    `DELETE FROM ${spec.table} AS t WHERE ${quote(parentColumn.name)} = ANY($1::${parentColumn.type}[])
+       AND (${keyNames}) NOT IN (SELECT ${keyNames} FROM jsonb_to_recordset($2::jsonb) AS x(${recordType}))
+       RETURNING ${keyText(spec, 't')} AS key`,
     [parents.map(String), toJson(dedupe(spec, rows))],
   );
-  const counts = await upsertRows(client, spec, rows);
-  return { ...counts, deleted: deleted.rowCount ?? 0 };
+  const counts = await upsertRows(client, spec, rows, track);
+  const removed = track
+    ? await recordRemoved(
+        client,
+        track,
+        deleted.rows.map((row) => row.key),
+      )
+    : [];
+  return { ...counts, deleted: deleted.rowCount ?? 0, changes: [...counts.changes, ...removed] };
 }
 
 /** Runs `work` in a transaction on one pooled connection: all of it is committed, or none. */

@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { PluginDefinition } from '../core/plugins/define-plugin.ts';
 import type { EventBus } from '../core/pubsub.ts';
 import { IngestRunResolver } from './core/ingest-run.resolver.ts';
+import { IngestChangeResolver } from './core/ingest-change.resolver.ts';
 import { PluginInfoResolver } from './core/plugin-info.resolver.ts';
 import { DateTimeScalar } from './scalars.ts';
 import { authChecker } from './auth-checker.ts';
@@ -11,7 +12,7 @@ import { ApiKeyResolver } from './core/api-key.resolver.ts';
 import { AuditEventResolver } from './core/audit-event.resolver.ts';
 
 /** The host's own resolvers, part of every schema: runs, invalid records, plugins and jobs. */
-export const coreResolvers = [IngestRunResolver, PluginInfoResolver, ApiKeyResolver, AuditEventResolver] as const;
+export const coreResolvers = [IngestRunResolver, IngestChangeResolver, PluginInfoResolver, ApiKeyResolver, AuditEventResolver] as const;
 
 /**
  * Builds one GraphQL schema from the host's resolvers and the given plugins' resolvers. Each plugin's part

@@ -29,10 +29,17 @@ describe.each(backends)('a declared pipeline job (%s)', (backend) => {
     );
     expect(rows[0]).toEqual({ count: '19', volume: '55859400' });
 
-    const again = await test.host.runJob('bars:csv', { path: fixture('aapl-1day-bad-volume.csv'), symbol: 'AAPL' }, 'cli');
-    expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 19, invalid: 1 });
+    // The file has not changed: nothing is read.
+    const unchanged = await test.host.runJob('bars:csv', { path: fixture('aapl-1day-bad-volume.csv'), symbol: 'AAPL' }, 'cli');
+    expect(unchanged.status).toBe('skipped');
+    expect(unchanged).toMatchObject({ processed: 0, inserted: 0, unchanged: 0 });
+    const again = await test.host.runJob('bars:csv', { path: fixture('aapl-1day-bad-volume.csv'), symbol: 'AAPL', force: true }, 'cli');
+    expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 19, invalid: 1, removed: 0 });
+    expect(await test.host.db.prisma.ingestChange.count({ where: { runId: again.id } })).toBe(0);
     const clean = await test.host.runJob('bars:csv', { path: fixture('aapl-1day.csv'), symbol: 'AAPL' }, 'cli');
     expect(clean).toMatchObject({ status: 'completed', inserted: 1, invalid: 0 });
+    const added = await test.host.db.prisma.ingestChange.findMany({ where: { runId: clean.id } });
+    expect(added.map(({ kind, keys, count }) => ({ kind, keys, count }))).toEqual([{ kind: 'added', keys: ['["AAPL", "2024-01-05"]'], count: 1 }]);
   });
 
   it('fails the run on an unreadable source, naming it', async () => {

@@ -84,6 +84,12 @@ export function csvSource<const C extends Record<string, CsvColumn>>(options: Cs
   let streamUsed = false;
   return {
     name,
+    // Size and modification time, as make and rsync judge a file: reading a large file to hash it would cost as much as loading it.
+    async version() {
+      if (!options.path) return undefined;
+      const stat = await fs.promises.stat(options.path).catch(() => undefined);
+      return stat ? `size ${stat.size}, modified ${stat.mtime.toISOString()}` : undefined;
+    },
     async *read(signal: AbortSignal): AsyncGenerator<SourceRecord<CsvRow<C>>> {
       signal.throwIfAborted();
       let input: Readable;

@@ -16,6 +16,12 @@ export interface Source<T> {
   /** Streams the records; stops (throwing `signal.reason`) when `signal` aborts. Breaking out of the loop releases
    * everything the source holds (file handles, connections). */
   read(signal: AbortSignal): AsyncIterable<SourceRecord<T>>;
+  /**
+   * What upstream holds now, as an opaque version (an ETag, a manifest version, a file's size and modification
+   * time), read without reading the records: a pipeline skips the run when it equals the last loaded version.
+   * Undefined when the source cannot tell.
+   */
+  version?(signal: AbortSignal): Promise<string | undefined>;
 }
 
 /** A record the source read and typed. */
