@@ -6,7 +6,11 @@ interface IngestFlags {
   force?: boolean;
 }
 
-/** `tessera ingest <job>`: run a job to its end, print its summary; exit code 1 when the run failed. */
+/**
+ * `tessera ingest <job>`: run a job to its end (after its last attempt), print its summary; exit code 1 when the run
+ * failed or was dead-lettered. With REDIS_URL the run goes through the shared queue: this process or another
+ * instance executes it, and this command waits for its final record.
+ */
 export async function ingestCommand(job: string, flags: IngestFlags): Promise<void> {
   const host = await Host.start();
   try {
@@ -21,11 +25,12 @@ export async function ingestCommand(job: string, flags: IngestFlags): Promise<vo
       run.sourceVersion ? `version ${run.sourceVersion}` : undefined,
       `inserted ${run.inserted}, updated ${run.updated}, unchanged ${run.unchanged}, invalid ${run.invalid}`,
       `${run.durationMs ?? 0} ms`,
+      run.maxAttempts > 1 ? `attempt ${run.attempt}/${run.maxAttempts}` : undefined,
     ].filter(Boolean);
     process.stdout.write(`${summary.join(' · ')}\n`);
     if (run.message) process.stdout.write(`${run.message}\n`);
     if (run.invalid > 0) process.stdout.write(`Invalid records are kept with their reasons: query invalidRecords(runId: "${run.id}").\n`);
-    if (run.status === 'failed') {
+    if (run.status === 'failed' || run.status === 'dead_lettered') {
       process.stderr.write(`tessera: [${run.errorCode}] ${run.error}\n`);
       process.exitCode = 1;
     }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { jobSchedulesSchema } from './jobs/schedules.ts';
 
 /** Environment variables Tessera reads for itself; plugins declare their own (see PluginConfig). */
 export const coreEnvironment = {
@@ -8,7 +9,7 @@ export const coreEnvironment = {
   HOST: 'Interface to listen on',
   DATABASE_URL: 'PostgreSQL connection string; unset = embedded PGlite in TESSERA_DATA_DIR',
   TESSERA_DATA_DIR: 'Directory of the embedded database',
-  REDIS_URL: 'Redis connection string for pub/sub; unset = in-memory pub/sub (one process)',
+  REDIS_URL: 'Redis connection string for pub/sub and the job queue (BullMQ); unset = in-memory pub/sub and in-process jobs (one process)',
   REDIS_PREFIX: "Prefix of Tessera's Redis channels, so that deployments can share a Redis",
   TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
   TESSERA_SAMPLE_DATA: 'Load sample data into an empty database at start (true/false)',
@@ -17,6 +18,12 @@ export const coreEnvironment = {
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
   TESSERA_DB_STATEMENT_TIMEOUT_MS: 'Longest a SQL statement may run before it is cancelled (a stalled database fails requests fast)',
   TESSERA_JOB_HEARTBEAT_MS: 'How often a running job reports it is alive; a run silent for four of these is marked abandoned',
+  TESSERA_JOB_CONCURRENCY: 'Runs one instance executes at once (default 2); a job never runs twice at once across instances',
+  TESSERA_JOB_ATTEMPTS: "Tries per run, the first included, for every job (default: the job's own, else 1); the last failure dead-letters the run",
+  TESSERA_JOB_BACKOFF_MS: "Wait before a run's second try; later waits double, with jitter (default: the job's own, else 5000)",
+  TESSERA_JOB_SCHEDULES: 'Cron schedules as JSON, job name → pattern (5 fields, or 6 with seconds first), e.g. {"game:manifest":"0 */6 * * *"}',
+  TESSERA_JOB_LOCK_MS: 'BullMQ: how long a worker holds a run without renewing its lock before another instance may take it over (stalled)',
+  TESSERA_JOB_STALLED_INTERVAL_MS: 'BullMQ: how often workers look for stalled runs (whose worker died) to deliver again',
   TESSERA_HTTP_HEADERS_TIMEOUT_MS: 'Time a client has to send its request headers (slow clients are cut off)',
   TESSERA_HTTP_REQUEST_TIMEOUT_MS: 'Time a client has to send its whole request',
   TESSERA_SAFELIST_FILE: 'JSON file of registered operations (sha256 → text): when set, only those run',
@@ -48,6 +55,12 @@ const coreConfigSchema = z.object({
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(15_000),
   TESSERA_JOB_HEARTBEAT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(50).default(5_000),
+  TESSERA_JOB_CONCURRENCY: z.coerce.number({ error: 'expected a number of runs' }).int().min(1).max(1_000).default(2),
+  TESSERA_JOB_ATTEMPTS: z.coerce.number({ error: 'expected a number of tries' }).int().min(1).max(100).optional(),
+  TESSERA_JOB_BACKOFF_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(0).optional(),
+  TESSERA_JOB_SCHEDULES: jobSchedulesSchema,
+  TESSERA_JOB_LOCK_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(500).default(30_000),
+  TESSERA_JOB_STALLED_INTERVAL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(200).default(30_000),
   TESSERA_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(10_000),
   TESSERA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(30_000),
   TESSERA_SAFELIST_FILE: z.string().min(1).optional(),
@@ -84,6 +97,14 @@ export interface CoreConfig {
   safelistFile: string | undefined;
   headersTimeoutMs: number;
   jobHeartbeatMs: number;
+  /** Runs one instance executes at once. */
+  jobConcurrency: number;
+  /** Deployment-wide overrides of the jobs' retry defaults. */
+  jobRetry: { attempts?: number; backoffMs?: number };
+  /** Cron pattern per job name. */
+  jobSchedules: Record<string, string>;
+  jobLockMs: number;
+  jobStalledIntervalMs: number;
   requestTimeoutMs: number;
   /** Introspection and "did you mean" suggestions in errors. */
   introspection: boolean;
@@ -117,6 +138,14 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     safelistFile: c.TESSERA_SAFELIST_FILE,
     headersTimeoutMs: c.TESSERA_HTTP_HEADERS_TIMEOUT_MS,
     jobHeartbeatMs: c.TESSERA_JOB_HEARTBEAT_MS,
+    jobConcurrency: c.TESSERA_JOB_CONCURRENCY,
+    jobRetry: {
+      ...(c.TESSERA_JOB_ATTEMPTS !== undefined ? { attempts: c.TESSERA_JOB_ATTEMPTS } : {}),
+      ...(c.TESSERA_JOB_BACKOFF_MS !== undefined ? { backoffMs: c.TESSERA_JOB_BACKOFF_MS } : {}),
+    },
+    jobSchedules: c.TESSERA_JOB_SCHEDULES,
+    jobLockMs: c.TESSERA_JOB_LOCK_MS,
+    jobStalledIntervalMs: c.TESSERA_JOB_STALLED_INTERVAL_MS,
     requestTimeoutMs: Math.max(c.TESSERA_HTTP_REQUEST_TIMEOUT_MS, c.TESSERA_HTTP_HEADERS_TIMEOUT_MS),
     introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
     corsOrigins: c.TESSERA_CORS_ORIGINS,

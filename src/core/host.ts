@@ -5,7 +5,8 @@ import { createLogger, type Logger } from './logger.ts';
 import { openDatabase, type Database } from './database/database.ts';
 import { applyMigrations } from './database/migrate.ts';
 import { createEventBus, type EventBus } from './pubsub.ts';
-import { JobRunner, type RunTrigger } from './jobs/job-runner.ts';
+import type { JobQueue, RunTrigger } from './jobs/job-queue.ts';
+import { createJobQueue } from './jobs/create-job-queue.ts';
 import { ErrorCode, TesseraError, errorMessage } from './errors.ts';
 import type { PluginDefinition, PluginRuntime } from './plugins/define-plugin.ts';
 import { loadPlugins, type PluginSource } from './plugins/load-plugins.ts';
@@ -34,6 +35,8 @@ export interface HostOptions {
   logger?: Logger;
   /** Apply pending migrations at start (default true). */
   migrate?: boolean;
+  /** Execute queued runs and schedules in this host (default true); false only enqueues and cancels. */
+  jobWorker?: boolean;
 }
 
 interface StartedPlugin {
@@ -49,7 +52,7 @@ type HostState = 'starting' | 'started' | 'stopping' | 'stopped';
  */
 export class Host {
   state: HostState = 'starting';
-  readonly jobs: JobRunner;
+  readonly jobs: JobQueue;
   private readonly stateFactories = new Map<string, RequestStateFactory>();
 
   private constructor(
@@ -59,7 +62,7 @@ export class Host {
     readonly bus: EventBus,
     readonly plugins: readonly StartedPlugin[],
     readonly schema: GraphQLSchema,
-    jobs: JobRunner,
+    jobs: JobQueue,
     readonly auth: Authenticator,
     readonly audit: AuditLog,
     /** Query limits, enforced alike over HTTP and graphql-ws. */
@@ -84,10 +87,12 @@ export class Host {
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, statementTimeoutMs: config.statementTimeoutMs });
     const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
     const started: StartedPlugin[] = [];
+    let startedJobs: JobQueue | undefined;
     try {
       if (options.migrate !== false) await applyMigrations(db.pool, logger);
       await checkDatabaseSchemas(db, definitions);
-      const jobs = new JobRunner(db, bus, { heartbeatMs: config.jobHeartbeatMs });
+      const jobs = createJobQueue(db, bus, config, logger, { worker: options.jobWorker !== false });
+      startedJobs = jobs;
       const services = new Map<string, unknown>();
       for (const definition of definitions) {
         const runtime = await initPlugin(definition, configs.get(definition.name), { db, bus, logger, config, services, jobs });
@@ -104,6 +109,7 @@ export class Host {
       }
       const reaped = await jobs.reapAbandoned();
       if (reaped.length > 0) logger.warn({ runs: reaped.map((run) => run.id) }, 'runs left running by a stopped process were marked abandoned');
+      await jobs.open();
       const schema = await buildTesseraSchema(definitions, bus);
       const auth = await Authenticator.create(authConfig, db.prisma, logger);
       const rateLimiter = createRateLimiter({ config: rateLimitConfig, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger });
@@ -112,6 +118,7 @@ export class Host {
       host.state = 'started';
       return host;
     } catch (error) {
+      await startedJobs?.close();
       await closePlugins(started, logger);
       await bus.close();
       await db.close();
@@ -159,7 +166,7 @@ export class Host {
     return { ready: Object.values(checks).every((value) => value === 'ok'), checks };
   }
 
-  /** Starts a job run (CLI, start-up sample load, API). */
+  /** Runs a job to its end (CLI, start-up sample load, API): resolves with its final record, after its last attempt. */
   runJob(job: string, options: unknown, trigger: RunTrigger) {
     return this.jobs.run(job, options, trigger);
   }
@@ -200,7 +207,7 @@ export class Host {
 async function initPlugin(
   definition: PluginDefinition,
   pluginConfig: unknown,
-  shared: { db: Database; bus: EventBus; logger: Logger; config: CoreConfig; services: Map<string, unknown>; jobs: JobRunner },
+  shared: { db: Database; bus: EventBus; logger: Logger; config: CoreConfig; services: Map<string, unknown>; jobs: JobQueue },
 ): Promise<PluginRuntime> {
   if (!definition.init) return {};
   const dependencies = new Set(definition.dependsOn ?? []);

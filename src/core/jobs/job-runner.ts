@@ -1,91 +1,68 @@
-import os from 'node:os';
-import type { IngestRun, Prisma } from '../../generated/prisma/client.ts';
+import type { IngestRun } from '../../generated/prisma/client.ts';
 import type { Database } from '../database/database.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { Logger } from '../logger.ts';
-import { ErrorCode, TesseraError, errorMessage } from '../errors.ts';
-import type { CommittedChange, InvalidRecordInput, JobContext, JobCursorStore, JobDefinition, RunCounts, RunReporter, ShapeChange } from './job.ts';
-import { ingestChangeTopic, ingestRunUpdatedTopic, toRunEvent, type EntityStats, type IngestChangeEvent } from './run-events.ts';
+import { ErrorCode, TesseraError } from '../errors.ts';
+import type { JobQueue, JobQueueOptions, RegisteredJob, RunTrigger, StartedRun } from './job-queue.ts';
+import { RunExecutor, workerId } from './run-execution.ts';
+import { checkScheduledJobs, claimTick, nextTick } from './schedules.ts';
 
-/** A job as registered by the host: the definition and the plugin that owns it. */
-export interface RegisteredJob {
-  plugin: string;
-  definition: JobDefinition;
-  /** The owning plugin's validated config. */
-  config: unknown;
-  logger: Logger;
+export type { RegisteredJob, RunTrigger } from './job-queue.ts';
+export { workerId } from './run-execution.ts';
+
+/** @deprecated use JobQueueOptions */
+export type JobRunnerOptions = JobQueueOptions;
+
+interface Entry {
+  job: RegisteredJob;
+  run: IngestRun;
+  /** Not before this time (ms): set when another instance runs the job and this run waits its turn. */
+  notBefore: number;
+  done: Promise<IngestRun>;
+  resolve: (run: IngestRun) => void;
+  reject: (error: unknown) => void;
+  claiming?: Promise<void>;
 }
 
-export type RunTrigger = 'cli' | 'start' | 'api' | 'schedule';
+interface Active {
+  runId: string;
+  controller: AbortController;
+  done: Promise<IngestRun>;
+}
 
 /**
- * Runs jobs in this process, one run at a time per job, each with a run record that is updated and published
- * as the job reports progress. A failing job fails its run (with the error's code and message) and never takes
- * the process down.
+ * The in-process backend: runs wait in this process's memory (their records say `queued`, held by this process's
+ * heartbeat) and execute here, at most `concurrency` at once and one per job. Across instances sharing a database,
+ * the partial unique index keeps one running run per job; a run of a job busy elsewhere waits for its turn.
  */
-export interface JobRunnerOptions {
-  /** How often a running job says it is alive (and looks for a cancel request from another process). */
-  heartbeatMs?: number;
-}
-
-/** This process, as recorded on the runs it executes. */
-export const workerId = `${os.hostname()}:${process.pid}`;
-
-export class JobRunner {
-  private readonly jobs = new Map<string, RegisteredJob>();
-  private readonly active = new Map<string, { runId: string; controller: AbortController; done: Promise<IngestRun> }>();
+export class JobRunner implements JobQueue {
+  readonly backend = 'in-process';
   readonly heartbeatMs: number;
+  private readonly jobs = new Map<string, RegisteredJob>();
+  private readonly pending = new Map<string, Entry>();
+  /** Job name → its run executing (or being claimed) here. */
+  private readonly active = new Map<string, Active>();
+  /** Job names with a start between its checks and its record. */
+  private readonly reserved = new Set<string>();
+  private readonly exec: RunExecutor;
+  private readonly concurrency: number;
+  private readonly schedules: Record<string, string>;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly logger: Logger | undefined;
+  private wake: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
-    private readonly db: Database,
-    private readonly bus: EventBus,
-    options: JobRunnerOptions = {},
+    db: Database,
+    bus: EventBus,
+    private readonly options: JobQueueOptions = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
-  }
-
-  /**
-   * Marks as failed (ABANDONED) the runs whose worker stopped reporting: killed or crashed processes leave them
-   * `running` forever otherwise. A run is abandoned after four missed heartbeats.
-   */
-  async reapAbandoned(): Promise<IngestRun[]> {
-    const staleBefore = new Date(Date.now() - this.heartbeatMs * 4);
-    const stale = await this.db.prisma.ingestRun.findMany({
-      where: { status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
-    });
-    const reaped: IngestRun[] = [];
-    for (const run of stale) {
-      const updated = await this.db.prisma.ingestRun.updateMany({
-        where: { id: run.id, status: 'running', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: staleBefore } }] },
-        data: {
-          status: 'failed',
-          errorCode: 'ABANDONED',
-          error: `Abandoned: its worker ${run.worker ?? '(unknown)'} stopped reporting at ${run.heartbeatAt?.toISOString() ?? run.startedAt.toISOString()} (killed or crashed). Batches it committed stay; run the job again to finish.`,
-          finishedAt: new Date(),
-        },
-      });
-      if (updated.count === 1) {
-        const final = await this.db.prisma.ingestRun.findUniqueOrThrow({ where: { id: run.id } });
-        this.publish(final);
-        reaped.push(final);
-      }
-    }
-    return reaped;
-  }
-
-  /**
-   * Cancels a run, wherever it runs: here at once, in another process at its next heartbeat or progress report.
-   * Returns the run, or null when there is no such run.
-   */
-  async requestCancel(runId: string): Promise<IngestRun | null> {
-    const local = [...this.active.values()].find((entry) => entry.runId === runId);
-    if (local) {
-      local.controller.abort(new Error('cancelled on request'));
-      return local.done;
-    }
-    const run = await this.db.prisma.ingestRun.findUnique({ where: { id: runId } });
-    if (!run || run.status !== 'running') return run;
-    return this.db.prisma.ingestRun.update({ where: { id: runId }, data: { cancelRequestedAt: new Date() } });
+    this.concurrency = options.concurrency ?? 2;
+    this.schedules = options.schedules ?? {};
+    this.logger = options.logger;
+    this.exec = new RunExecutor(db, bus, this.heartbeatMs, options.retry ?? {}, workerId);
   }
 
   register(job: RegisteredJob): void {
@@ -96,270 +73,222 @@ export class JobRunner {
     return [...this.jobs.values()];
   }
 
-  /** Starts a run and resolves with its final record. */
+  async open(): Promise<void> {
+    checkScheduledJobs(this.schedules, [...this.jobs.keys()]);
+    if (this.options.worker === false) return;
+    // Queued runs live in this process: their heartbeat tells other instances that they are still held.
+    this.heartbeat = setInterval(() => void this.holdQueued(), this.heartbeatMs);
+    this.heartbeat.unref();
+    for (const [job, pattern] of Object.entries(this.schedules)) this.schedule(job, pattern, new Date());
+  }
+
+  reapAbandoned(): Promise<IngestRun[]> {
+    // Nothing survives a dead process here: its runs end (no attempt follows).
+    return this.exec.reapAbandoned(false);
+  }
+
   async run(jobName: string, rawOptions: unknown = {}, trigger: RunTrigger = 'api'): Promise<IngestRun> {
     const { done } = await this.start(jobName, rawOptions, trigger);
     return done;
   }
 
-  /** Creates the run record and starts the job in the background; `done` resolves when it ends. */
-  async start(jobName: string, rawOptions: unknown = {}, trigger: RunTrigger = 'api'): Promise<{ run: IngestRun; done: Promise<IngestRun> }> {
-    const job = this.jobs.get(jobName);
-    if (!job) {
-      const known = [...this.jobs.keys()].join(', ') || 'none';
-      throw new TesseraError(ErrorCode.JOB_UNKNOWN, `Unknown job '${jobName}'. Enabled plugins offer: ${known}.`);
+  async start(jobName: string, rawOptions: unknown = {}, trigger: RunTrigger = 'api'): Promise<StartedRun> {
+    if (this.closed) throw new TesseraError(ErrorCode.BAD_USER_INPUT, `Job '${jobName}' cannot start: the server is shutting down.`);
+    const { job, options } = this.exec.resolve(this.jobs, jobName, rawOptions);
+    // Checked and reserved before the first await, so two starts in the same moment cannot both pass.
+    const local = this.localRunOf(jobName);
+    if (local !== undefined) {
+      throw new TesseraError(ErrorCode.BAD_USER_INPUT, `Job '${jobName}' is already running (run ${local || 'starting'}); wait for it or cancel it.`);
     }
-    const parsed = job.definition.options.safeParse(rawOptions ?? {});
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; ');
-      throw new TesseraError(ErrorCode.JOB_OPTIONS_INVALID, `Invalid options for job '${jobName}': ${problems}.`);
-    }
-    const running = this.active.get(jobName);
-    if (running) {
-      throw new TesseraError(
-        ErrorCode.BAD_USER_INPUT,
-        `Job '${jobName}' is already running (run ${running.runId || 'starting'}); wait for it or cancel it.`,
-      );
-    }
-    // The slot is taken before the first await, so two starts in the same moment cannot both run.
-    const controller = new AbortController();
-    const slot = { runId: '', controller, done: Promise.resolve(undefined as unknown as IngestRun) };
-    this.active.set(jobName, slot);
+    this.reserved.add(jobName);
     let run: IngestRun;
     try {
-      await this.reapAbandoned();
-      run = await this.db.prisma.ingestRun.create({
-        data: {
-          job: jobName,
-          plugin: job.plugin,
-          status: 'running',
-          trigger,
-          options: JSON.parse(JSON.stringify(parsed.data ?? {})),
-          worker: workerId,
-          heartbeatAt: new Date(),
-        },
-      });
-    } catch (error) {
-      this.active.delete(jobName);
-      // The partial unique index allows one running run per job across every instance sharing the database.
-      if ((error as { code?: string }).code === 'P2002' || /ingest_run_one_running_per_job/.test(String(error))) {
-        const other = await this.db.prisma.ingestRun.findFirst({ where: { job: jobName, status: 'running' } });
-        throw new TesseraError(
-          ErrorCode.BAD_USER_INPUT,
-          `Job '${jobName}' is already running (run ${other?.id ?? '?'} on ${other?.worker ?? 'another instance'}); wait for it or cancel it.`,
-        );
-      }
-      throw error;
+      await this.exec.refuseIfRunning(jobName, false);
+      run = await this.exec.createQueued(job, options, trigger);
+    } finally {
+      this.reserved.delete(jobName);
     }
-    slot.runId = run.id;
-    this.publish(run);
-    slot.done = this.execute(job, run, parsed.data, controller).finally(() => this.active.delete(jobName));
-    return { run, done: slot.done };
+    const entry = this.enqueue(job, run);
+    if (entry.claiming) await entry.claiming;
+    return { run: entry.run, done: entry.done };
   }
 
-  /** Asks a job running in this process to stop; its run ends as failed with code CANCELLED. */
+  async requestCancel(runId: string): Promise<IngestRun | null> {
+    const entry = this.pending.get(runId);
+    if (entry) {
+      this.pending.delete(runId);
+      const final = (await this.exec.cancelQueued(runId)) ?? (await this.exec.db.prisma.ingestRun.findUniqueOrThrow({ where: { id: runId } }));
+      entry.resolve(final);
+      return final;
+    }
+    const local = [...this.active.values()].find((slot) => slot.runId === runId);
+    if (local) {
+      local.controller.abort(new Error('cancelled on request'));
+      return local.done;
+    }
+    // Another process's run: a queued one ends now (its process drops it), a running one at its next heartbeat.
+    return (await this.exec.cancelQueued(runId)) ?? this.exec.requestCancelRunning(runId);
+  }
+
   cancel(runId: string): boolean {
-    for (const entry of this.active.values()) {
-      if (entry.runId === runId) {
-        entry.controller.abort(new Error('cancelled'));
+    for (const slot of this.active.values()) {
+      if (slot.runId === runId) {
+        slot.controller.abort(new Error('cancelled'));
         return true;
       }
     }
     return false;
   }
 
-  /** Cancels every running job and waits for their records to be final. */
   async close(): Promise<void> {
-    const pending = [...this.active.values()];
-    for (const entry of pending) entry.controller.abort(new Error('the server is shutting down'));
-    await Promise.allSettled(pending.map((entry) => entry.done));
+    this.closed = true;
+    clearTimeout(this.wake);
+    clearInterval(this.heartbeat);
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const [runId, entry] of [...this.pending]) {
+      this.pending.delete(runId);
+      const final = await this.exec.cancelQueued(runId, 'the server is shutting down');
+      entry.resolve(final ?? entry.run);
+    }
+    const running = [...this.active.values()];
+    for (const slot of running) slot.controller.abort(new Error('the server is shutting down'));
+    await Promise.allSettled(running.map((slot) => slot.done));
   }
 
-  private async execute(job: RegisteredJob, run: IngestRun, options: unknown, controller: AbortController): Promise<IngestRun> {
-    const logger = job.logger.child({ job: job.definition.name, runId: run.id });
-    const reporter = new PersistedRunReporter(
-      this.db,
-      run,
-      (updated) => {
-        this.publish(updated);
-        if (updated.cancelRequestedAt && !controller.signal.aborted) controller.abort(new Error('cancelled on request'));
-      },
-      (change) => this.bus.publish(ingestChangeTopic, change),
-    );
-    // The heartbeat keeps the run from being reaped, and carries cancel requests from other processes.
-    const heartbeat = setInterval(() => {
-      reporter.heartbeat().catch((error: unknown) => logger.warn({ err: error }, 'heartbeat not written'));
-    }, this.heartbeatMs);
-    heartbeat.unref();
-    const ctx: JobContext<unknown> = {
-      job: job.definition.name,
-      config: job.config,
-      logger,
-      db: this.db,
-      run: reporter,
-      cursor: cursorStore(this.db, job.definition.name),
-      signal: controller.signal,
-    };
-    const started = Date.now();
-    logger.info({ options }, 'job started');
+  /** The id of this process's run of a job ('' while it is being created), or undefined. */
+  private localRunOf(jobName: string): string | undefined {
+    if (this.reserved.has(jobName)) return '';
+    const active = this.active.get(jobName);
+    if (active) return active.runId;
+    return [...this.pending.values()].find((entry) => entry.job.definition.name === jobName)?.run.id;
+  }
+
+  private enqueue(job: RegisteredJob, run: IngestRun): Entry {
+    let resolve!: (run: IngestRun) => void;
+    let reject!: (error: unknown) => void;
+    const done = new Promise<IngestRun>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
+    });
+    const entry: Entry = { job, run, notBefore: 0, done, resolve, reject };
+    this.pending.set(run.id, entry);
+    this.pump();
+    return entry;
+  }
+
+  /** Starts every queued run that is due, within the concurrency limit and one per job; sleeps until the next one. */
+  private pump(): void {
+    if (this.closed) return;
+    clearTimeout(this.wake);
+    const now = Date.now();
+    let next = Infinity;
+    for (const entry of [...this.pending.values()]) {
+      if (this.active.size >= this.concurrency) break;
+      if (this.active.has(entry.job.definition.name)) continue;
+      const due = Math.max(entry.notBefore, entry.run.nextAttemptAt?.getTime() ?? 0);
+      if (due > now) next = Math.min(next, due);
+      else this.dispatch(entry);
+    }
+    if (next < Infinity) this.wake = setTimeout(() => this.pump(), Math.max(5, next - now));
+  }
+
+  private dispatch(entry: Entry): void {
+    const name = entry.job.definition.name;
+    const controller = new AbortController();
+    this.pending.delete(entry.run.id);
+    this.active.set(name, { runId: entry.run.id, controller, done: entry.done });
+    entry.claiming = this.claimAndRun(entry, controller);
+  }
+
+  private async claimAndRun(entry: Entry, controller: AbortController): Promise<void> {
+    const name = entry.job.definition.name;
+    let claimed;
     try {
-      const outcome = await job.definition.run(ctx, options);
-      const current = reporter.current;
-      const status = outcome?.skipped ? 'skipped' : current.invalid > 0 ? 'completed_with_errors' : 'completed';
-      const final = await reporter.finish({ status, message: outcome?.message ?? current.message, durationMs: Date.now() - started });
-      logger.info(
-        {
-          status,
-          inserted: final.inserted,
-          updated: final.updated,
-          unchanged: final.unchanged,
-          invalid: final.invalid,
-          durationMs: final.durationMs,
-        },
-        'job finished',
-      );
-      return final;
+      claimed = await this.exec.claim(entry.run.id);
     } catch (error) {
-      const code = controller.signal.aborted ? 'CANCELLED' : error instanceof TesseraError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
-      const message = controller.signal.aborted ? `Cancelled: ${errorMessage(controller.signal.reason)}` : errorMessage(error);
-      if (controller.signal.aborted) logger.warn({ code, reason: message }, 'job cancelled');
-      else logger.error({ err: error, code }, 'job failed');
-      return reporter.finish({ status: 'failed', error: message, errorCode: code, durationMs: Date.now() - started });
-    } finally {
-      clearInterval(heartbeat);
+      this.logger?.warn({ err: error, runId: entry.run.id }, 'queued run not started; trying again');
+      claimed = 'busy' as const;
     }
-  }
-
-  private publish(run: IngestRun): void {
-    this.bus.publish(ingestRunUpdatedTopic, toRunEvent(run));
-  }
-}
-
-class PersistedRunReporter implements RunReporter {
-  current: IngestRun;
-  private readonly stats: Record<string, EntityStats>;
-  // Updates are chained so that the row and the published events follow the order of the calls.
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly db: Database,
-    run: IngestRun,
-    private readonly onUpdate: (run: IngestRun) => void,
-    private readonly onChange: (change: IngestChangeEvent) => void,
-  ) {
-    this.current = run;
-    this.stats = {};
-  }
-
-  get runId(): string {
-    return this.current.id;
-  }
-
-  async setTotal(total: number) {
-    await this.update({ total });
-  }
-
-  async setSourceVersion(version: string) {
-    await this.update({ sourceVersion: version });
-  }
-
-  async message(text: string) {
-    await this.update({ message: text });
-  }
-
-  async progress(entity: string, processed: number, counts: RunCounts) {
-    const entry = (this.stats[entity] ??= { processed: 0, inserted: 0, updated: 0, unchanged: 0, invalid: 0 });
-    entry.processed += processed;
-    entry.inserted += counts.inserted ?? 0;
-    entry.updated += counts.updated ?? 0;
-    entry.unchanged += counts.unchanged ?? 0;
-    entry.invalid += counts.invalid ?? 0;
-    await this.update({
-      processed: { increment: processed },
-      inserted: { increment: counts.inserted ?? 0 },
-      updated: { increment: counts.updated ?? 0 },
-      unchanged: { increment: counts.unchanged ?? 0 },
-      invalid: { increment: counts.invalid ?? 0 },
-      stats: structuredClone(this.stats) as unknown as Prisma.InputJsonObject,
-    });
-  }
-
-  async invalid(records: readonly InvalidRecordInput[]) {
-    if (records.length === 0) return;
-    await this.db.prisma.invalidRecord.createMany({
-      data: records.map((record) => ({
-        runId: this.current.id,
-        job: this.current.job,
-        entity: record.entity,
-        recordKey: record.recordKey,
-        lang: record.lang ?? null,
-        field: record.field ?? null,
-        reason: record.reason,
-        suggestion: record.suggestion,
-        payload: JSON.parse(JSON.stringify(record.payload ?? null)),
-      })),
-    });
-    const byEntity = new Map<string, number>();
-    for (const record of records) byEntity.set(record.entity, (byEntity.get(record.entity) ?? 0) + 1);
-    for (const [entity, count] of byEntity) await this.progress(entity, 0, { invalid: count });
-  }
-
-  async setSchemaVersion(entity: string, version: number) {
-    const versions = { ...((this.current.schemaVersions ?? {}) as Record<string, number>), [entity]: version };
-    await this.update({ schemaVersions: versions });
-  }
-
-  async shapeChanges(changes: readonly ShapeChange[]) {
-    if (changes.length === 0) return;
-    const kept = ((this.current.shapeChanges ?? []) as unknown as ShapeChange[]).filter(
-      (old) => !changes.some((change) => change.entity === old.entity),
-    );
-    await this.update({ shapeChanges: [...kept, ...changes] as unknown as Prisma.InputJsonArray });
-  }
-
-  async changes(changes: readonly CommittedChange[]) {
-    const removed = changes.filter((change) => change.kind === 'removed').reduce((sum, change) => sum + change.count, 0);
-    if (removed > 0) {
-      for (const change of changes) {
-        if (change.kind !== 'removed') continue;
-        const entry = (this.stats[change.entity] ??= { processed: 0, inserted: 0, updated: 0, unchanged: 0, invalid: 0 });
-        entry.removed = (entry.removed ?? 0) + change.count;
+    if (claimed === 'busy' || claimed === 'gone') {
+      this.active.delete(name);
+      entry.claiming = undefined;
+      if (claimed === 'busy' && !this.closed) {
+        // Another instance runs this job: wait for its turn.
+        entry.notBefore = Date.now() + Math.min(1_000, this.heartbeatMs);
+        this.pending.set(entry.run.id, entry);
+      } else {
+        entry.resolve(await this.exec.db.prisma.ingestRun.findUniqueOrThrow({ where: { id: entry.run.id } }));
       }
-      await this.update({ removed: { increment: removed }, stats: structuredClone(this.stats) as unknown as Prisma.InputJsonObject });
+      this.pump();
+      return;
     }
-    const at = new Date().toISOString();
-    for (const change of changes) {
-      if (change.count > 0) this.onChange({ runId: this.current.id, job: this.current.job, at, ...change, keys: change.keys.slice(0, 100) });
+    entry.run = claimed;
+    entry.claiming = undefined;
+    void this.execute(entry, claimed, controller);
+  }
+
+  private async execute(entry: Entry, run: IngestRun, controller: AbortController): Promise<void> {
+    try {
+      const result = await this.exec.execute(entry.job, run, controller);
+      entry.run = result.run;
+      if (result.retryInMs !== undefined && !this.closed) this.pending.set(run.id, entry);
+      else if (result.retryInMs !== undefined) entry.resolve((await this.exec.cancelQueued(run.id, 'the server is shutting down')) ?? result.run);
+      else entry.resolve(result.run);
+    } catch (error) {
+      entry.reject(error);
+    } finally {
+      this.active.delete(entry.job.definition.name);
+      this.pump();
     }
   }
 
-  async heartbeat() {
-    await this.update({ heartbeatAt: new Date() }, false);
+  /** Keeps this process's queued runs held, and drops those cancelled (or ended) by another process. */
+  private async holdQueued(): Promise<void> {
+    const ids = [...this.pending.keys()];
+    if (ids.length === 0) return;
+    try {
+      const { prisma } = this.exec.db;
+      const { count } = await prisma.ingestRun.updateMany({ where: { id: { in: ids }, status: 'queued' }, data: { heartbeatAt: new Date() } });
+      if (count === ids.length) return;
+      const ended = await prisma.ingestRun.findMany({ where: { id: { in: ids }, status: { not: 'queued' } } });
+      for (const run of ended) {
+        this.pending.get(run.id)?.resolve(run);
+        this.pending.delete(run.id);
+      }
+    } catch (error) {
+      this.logger?.warn({ err: error }, 'queued runs not held');
+    }
   }
 
-  finish(fields: { status: IngestRun['status']; message?: string | null; error?: string; errorCode?: string; durationMs: number }) {
-    return this.update({ ...fields, finishedAt: new Date() });
+  private schedule(job: string, pattern: string, after: Date): void {
+    if (this.closed) return;
+    const tick = nextTick(pattern, after);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        void this.fire(job, tick).finally(() => this.schedule(job, pattern, tick));
+      },
+      Math.max(0, tick.getTime() - Date.now()),
+    );
+    timer.unref();
+    this.timers.add(timer);
   }
 
-  private update(data: Parameters<Database['prisma']['ingestRun']['update']>[0]['data'], publish = true): Promise<IngestRun> {
-    const next = this.queue.then(async () => {
-      this.current = await this.db.prisma.ingestRun.update({ where: { id: this.current.id }, data: { heartbeatAt: new Date(), ...data } });
-      if (publish || this.current.cancelRequestedAt) this.onUpdate(this.current);
-      return this.current;
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
+  /** One tick of a schedule: one instance claims it; a tick while the job's run is still here is skipped. */
+  private async fire(jobName: string, tick: Date): Promise<void> {
+    const logger = this.logger?.child({ job: jobName, tick: tick.toISOString() });
+    try {
+      if (this.localRunOf(jobName) !== undefined) {
+        logger?.info('scheduled run skipped: the previous one is still going');
+        return;
+      }
+      if (!(await claimTick(this.exec.db, jobName, tick))) return;
+      const job = this.jobs.get(jobName) as RegisteredJob;
+      const run = await this.exec.createQueued(job, {}, 'schedule');
+      const entry = this.enqueue(job, run);
+      entry.done.catch((error: unknown) => logger?.error({ err: error, runId: run.id }, 'scheduled run failed to finish'));
+    } catch (error) {
+      logger?.error({ err: error }, 'scheduled run not started');
+    }
   }
-}
-
-function cursorStore(db: Database, job: string): JobCursorStore {
-  return {
-    async get(key) {
-      const row = await db.prisma.jobCursor.findUnique({ where: { job_key: { job, key } } });
-      return row?.value;
-    },
-    async set(key, value) {
-      await db.prisma.jobCursor.upsert({ where: { job_key: { job, key } }, create: { job, key, value }, update: { value } });
-    },
-  };
 }

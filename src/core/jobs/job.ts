@@ -92,6 +92,11 @@ export interface JobDefinition<TConfig = unknown, TOptions = unknown> {
   description: string;
   /** Validates the options given by the CLI, a mutation or a schedule. */
   options: z.ZodType<TOptions>;
+  /**
+   * Default retry policy (TESSERA_JOB_ATTEMPTS / TESSERA_JOB_BACKOFF_MS override it): a failed attempt is tried
+   * again after an exponential backoff, on the same run record. Default: one attempt. Jobs must be idempotent.
+   */
+  retry?: { attempts?: number; backoffMs?: number };
   run(ctx: JobContext<TConfig>, options: TOptions): Promise<JobOutcome | void>;
 }
 
@@ -100,6 +105,7 @@ export function defineJob<TConfig, TSchema extends z.ZodType>(job: {
   name: string;
   description: string;
   options: TSchema;
+  retry?: { attempts?: number; backoffMs?: number };
   run(ctx: JobContext<TConfig>, options: z.output<TSchema>): Promise<JobOutcome | void>;
 }): JobDefinition<TConfig, z.output<TSchema>> {
   return job as JobDefinition<TConfig, z.output<TSchema>>;

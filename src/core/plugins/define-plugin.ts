@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Database } from '../database/database.ts';
 import type { EventBus } from '../pubsub.ts';
 import type { JobDefinition } from '../jobs/job.ts';
-import type { RunTrigger } from '../jobs/job-runner.ts';
+import type { RunTrigger } from '../jobs/job-queue.ts';
 import type { IngestRun } from '../../generated/prisma/client.ts';
 import type { RequestContext } from '../../schema/context.ts';
 

@@ -1,12 +1,12 @@
 import type { Database } from '../../core/database/database.ts';
-import type { JobRunner } from '../../core/jobs/job-runner.ts';
+import type { JobQueue } from '../../core/jobs/job-queue.ts';
 import type { AuditLog } from '../../core/auth/audit-log.ts';
 import type { RequestContext } from '../context.ts';
 
 /** What the host's own resolvers (runs, plugins) need; registered as the request state of `tessera`. */
 export interface CoreState {
   db: Database;
-  jobs: JobRunner;
+  jobs: JobQueue;
   audit: AuditLog;
   plugins: () => readonly { name: string; version: string; description: string | undefined; status: string; dependsOn: readonly string[] }[];
 }

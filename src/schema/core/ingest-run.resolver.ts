@@ -65,7 +65,10 @@ export class IngestRunResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => IngestRun, { description: 'Starts a run of a job (see `jobs`) with its options; follow it with ingestRunUpdated.' })
+  @Mutation(() => IngestRun, {
+    description:
+      'Queues a run of a job (see `jobs`) with its options; returns it queued, or running when it started at once. Follow it with ingestRunUpdated.',
+  })
   async startIngestRun(
     @Arg('job', () => String) job: string,
     @Arg('options', () => JSONScalar, { nullable: true, description: 'The job\'s options, e.g. { "batchSize": 200, "force": true }.' })
@@ -78,7 +81,9 @@ export class IngestRunResolver {
   }
 
   @Authorized('admin')
-  @Mutation(() => IngestRun, { description: 'Cancels a running run, in whichever instance runs it; it ends failed with CANCELLED.' })
+  @Mutation(() => IngestRun, {
+    description: 'Cancels a run: a queued one never runs, a running one stops in whichever instance runs it. It ends failed with CANCELLED.',
+  })
   async cancelIngestRun(@Arg('id', () => ID) id: string, @Ctx() context: RequestContext): Promise<IngestRunRow> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new BadUserInputError(`Invalid run id ${JSON.stringify(id)}: use an id from ingestRuns.`);
     const run = await coreState(context).jobs.requestCancel(id);

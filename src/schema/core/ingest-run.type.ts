@@ -9,10 +9,13 @@ export enum IngestRunStatus {
   completed_with_errors = 'completed_with_errors',
   failed = 'failed',
   skipped = 'skipped',
+  dead_lettered = 'dead_lettered',
 }
 registerEnumType(IngestRunStatus, {
   name: 'IngestRunStatus',
-  description: 'skipped: nothing changed upstream; completed_with_errors: some records were invalid and kept with their reasons.',
+  description:
+    'queued: waiting for a worker, or for its next attempt (nextAttemptAt); skipped: nothing changed upstream; completed_with_errors: some ' +
+    'records were invalid and kept with their reasons; dead_lettered: failed on its last attempt (kept for inspection, not retried).',
 });
 
 @ObjectType({ description: 'One execution of an ingestion job.' })
@@ -71,8 +74,17 @@ export class IngestRun {
   @Field(() => String, { nullable: true })
   errorCode!: string | null;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the current (or last) attempt started; when it was queued, until it starts.' })
   startedAt!: Date | string;
+
+  @Field(() => Int, { description: 'The attempt running (or last run): 1 for the first; a retry runs the same run again.' })
+  attempt!: number;
+
+  @Field(() => Int, { description: 'Attempts allowed; after the last failed one the run is dead_lettered.' })
+  maxAttempts!: number;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the next attempt starts, while a failed attempt waits to be retried.' })
+  nextAttemptAt!: Date | string | null;
 
   @Field(() => DateTimeScalar, { nullable: true })
   finishedAt!: Date | string | null;

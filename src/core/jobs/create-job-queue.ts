@@ -1,0 +1,28 @@
+import type { CoreConfig } from '../config.ts';
+import type { Database } from '../database/database.ts';
+import type { EventBus } from '../pubsub.ts';
+import type { Logger } from '../logger.ts';
+import { BullMqJobQueue } from './bullmq-queue.ts';
+import type { JobQueue } from './job-queue.ts';
+import { JobRunner } from './job-runner.ts';
+
+/** The job queue the configuration asks for: BullMQ when REDIS_URL is set, else in process. */
+export function createJobQueue(db: Database, bus: EventBus, config: CoreConfig, logger: Logger, options: { worker?: boolean } = {}): JobQueue {
+  const shared = {
+    heartbeatMs: config.jobHeartbeatMs,
+    concurrency: config.jobConcurrency,
+    retry: config.jobRetry,
+    schedules: config.jobSchedules,
+    logger,
+    ...(options.worker === false ? { worker: false } : {}),
+  };
+  if (!config.redisUrl) return new JobRunner(db, bus, shared);
+  return new BullMqJobQueue(db, bus, {
+    ...shared,
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    databaseKey: config.databaseUrl ?? `embedded:${config.dataDir}`,
+    lockMs: config.jobLockMs,
+    stalledIntervalMs: config.jobStalledIntervalMs,
+  });
+}
