@@ -117,7 +117,10 @@ export class BullMqJobQueue implements JobQueue {
       await this.exec.cancelQueued(id, `the queue is unavailable (${errorMessage(error)})`);
       throw new TesseraError(ErrorCode.INTERNAL_SERVER_ERROR, `Job '${jobName}' could not be queued: ${errorMessage(error)}`, { cause: error });
     }
-    return { run, done: this.exec.waitForFinal(id, this.closing.signal) };
+    const done = this.exec.waitForFinal(id, this.closing.signal);
+    // Callers that only enqueue may ignore `done`; its failure is theirs to see, not an unhandled rejection.
+    done.catch(() => undefined);
+    return { run, done };
   }
 
   async requestCancel(runId: string): Promise<IngestRun | null> {

@@ -95,18 +95,20 @@ export class JobRunner implements JobQueue {
   async start(jobName: string, rawOptions: unknown = {}, trigger: RunTrigger = 'api'): Promise<StartedRun> {
     if (this.closed) throw new TesseraError(ErrorCode.BAD_USER_INPUT, `Job '${jobName}' cannot start: the server is shutting down.`);
     const { job, options } = this.exec.resolve(this.jobs, jobName, rawOptions);
-    // Checked and reserved before the first await, so two starts in the same moment cannot both pass.
-    const local = this.localRunOf(jobName);
+    // A schedule's run waits for its turn; other starts are refused while the job has a run going. Checked and
+    // reserved before the first await, so two starts in the same moment cannot both pass.
+    const refuse = trigger !== 'schedule';
+    const local = refuse ? this.localRunOf(jobName) : undefined;
     if (local !== undefined) {
       throw new TesseraError(ErrorCode.BAD_USER_INPUT, `Job '${jobName}' is already running (run ${local || 'starting'}); wait for it or cancel it.`);
     }
-    this.reserved.add(jobName);
+    if (refuse) this.reserved.add(jobName);
     let run: IngestRun;
     try {
-      await this.exec.refuseIfRunning(jobName, false);
+      if (refuse) await this.exec.refuseIfRunning(jobName, false);
       run = await this.exec.createQueued(job, options, trigger);
     } finally {
-      this.reserved.delete(jobName);
+      if (refuse) this.reserved.delete(jobName);
     }
     const entry = this.enqueue(job, run);
     if (entry.claiming) await entry.claiming;

@@ -281,8 +281,10 @@ export class RunExecutor {
   async waitForFinal(runId: string, signal?: AbortSignal, pollMs = 250): Promise<IngestRun> {
     for (;;) {
       const run = await this.db.prisma.ingestRun.findUniqueOrThrow({ where: { id: runId } });
-      if (finalStatuses.has(run.status) || signal?.aborted) return run;
+      if (finalStatuses.has(run.status)) return run;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
+      // The queue is closing (and the database with it): the run goes on elsewhere; here it is as last seen.
+      if (signal?.aborted) return run;
     }
   }
 
