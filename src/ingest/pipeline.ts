@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { z } from 'zod';
-import type { JobContext, JobDefinition, JobOutcome, ShapeChange } from '../core/jobs/job.ts';
+import type { InvalidRecordInput, JobContext, JobDefinition, JobOutcome, ShapeChange } from '../core/jobs/job.ts';
 import type { Source, SourceRecord } from './sources/source.ts';
 import { transformRecords, type Step } from './transforms/pipe.ts';
 import { splitInvalid } from './transforms/split-invalid.ts';
@@ -23,15 +23,25 @@ export interface PipelineLoader {
    * definition and its per-language texts). Pass `track` to `upsertRows` for `table`, so that the batch's changes
    * are recorded with it; rows of other tables take their own entity: `{ ...track, entity: 'item text', snapshot: false }`.
    */
-  write?: (client: pg.PoolClient, rows: Row[], track: ChangeTracking) => Promise<TrackedCounts>;
+  write?: (client: pg.PoolClient, rows: Row[], track: ChangeTracking) => Promise<BatchWriteResult>;
+}
+
+/** What a batch writer did; `problems` holds records it loaded with a problem (or skipped), stored after the commit. */
+export interface BatchWriteResult extends TrackedCounts {
+  problems?: InvalidRecordInput[];
 }
 
 /** One source → transforms → loader flow of a pipeline job; a job has one or several, run in order. */
 export interface PipelineStage<TRaw = unknown> {
   /** Names the records: in progress stats, invalid records, changes and the schema registry. */
   entity: string;
-  /** The upstream record's shape, versioned in the schema registry; what upstream sends is compared with it. */
-  schema: z.ZodType;
+  /**
+   * The upstream record's shape, versioned in the schema registry; what upstream sends is compared with it (and
+   * with what it sent last time). Omit it only for records the job derives itself rather than reads upstream.
+   */
+  schema?: z.ZodType;
+  /** Whether the stage's records count in the run's `processed` (default true; false for derived records). */
+  countProcessed?: boolean;
   source: Source<TRaw>;
   /**
    * Applied in order; the last one's output must be a row of the loader's table. Steps of different types chain by
@@ -63,10 +73,16 @@ export interface PipelinePlan {
   version?: string;
   /** Stages, created one at a time (a later stage may depend on what an earlier one read). */
   stages: Iterable<PipelineStage> | AsyncIterable<PipelineStage>;
-  /** Runs after every stage completed, before the version is stored (e.g. ANALYZE, or moving cursors). */
-  complete?: () => Promise<void>;
-  /** Why nothing needs loading, for the run's message (the run ends `skipped`). */
-  upToDate?: string;
+  /**
+   * Runs after every stage completed, before the version is stored (e.g. ANALYZE, or moving cursors). What it
+   * returns becomes the run's message (otherwise each stage's summary; they are logged either way).
+   */
+  complete?: () => Promise<string | void>;
+  /**
+   * Why nothing needs loading, for the run's message (the run ends `skipped`); `false` when the plan decided to
+   * load whatever the versions say. Undefined: skipped when `version` equals the last loaded version.
+   */
+  upToDate?: string | false;
 }
 
 /** State of the previous runs that a source can start from. */
@@ -125,8 +141,8 @@ export function definePipelineJob<TConfig, TSchema extends z.ZodType, TRaw>(
       if (plan.version !== undefined) await ctx.run.setSourceVersion(plan.version);
       const force = (options as { force?: unknown } | undefined)?.force === true;
       const loadedVersion = await ctx.cursor.get(versionCursor);
-      if (plan.upToDate !== undefined && !force) return { skipped: true, message: plan.upToDate };
-      if (!force && plan.version !== undefined && plan.version === loadedVersion) {
+      if (typeof plan.upToDate === 'string' && !force) return { skipped: true, message: plan.upToDate };
+      if (!force && plan.upToDate === undefined && plan.version !== undefined && plan.version === loadedVersion) {
         return { skipped: true, message: `upstream version ${plan.version} is already loaded: nothing to do (force: true reloads)` };
       }
       const results: StageResult[] = [];
@@ -136,10 +152,10 @@ export function definePipelineJob<TConfig, TSchema extends z.ZodType, TRaw>(
         // Seen keys of snapshot stages that did not complete: nothing is removed on their account.
         await forgetSeen(ctx.db.pool, ctx.run.runId).catch((error: unknown) => ctx.logger.warn({ err: error }, 'seen keys not cleared'));
       }
-      await plan.complete?.();
+      const summary = await plan.complete?.();
       // The version moves only after a complete load: an interrupted run is simply run again.
       if (plan.version !== undefined) await ctx.cursor.set(versionCursor, plan.version);
-      return { message: results.map((result) => result.message).join('\n') };
+      return { message: summary || results.map((result) => result.message).join('\n') };
     },
   };
 }
@@ -162,9 +178,11 @@ interface StageResult {
 
 async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise<StageResult> {
   const { entity, source, loader } = stage;
-  const schema = await registerRecordSchema(ctx.db.prisma, ctx.job, entity, stage.schema);
-  await ctx.run.setSchemaVersion(entity, schema.version);
-  if (schema.created) ctx.logger.info({ entity, version: schema.version, fields: schema.fields.length }, 'record schema version registered');
+  const schema = stage.schema ? await registerRecordSchema(ctx.db.prisma, ctx.job, entity, stage.schema) : undefined;
+  if (schema) {
+    await ctx.run.setSchemaVersion(entity, schema.version);
+    if (schema.created) ctx.logger.info({ entity, version: schema.version, fields: schema.fields.length }, 'record schema version registered');
+  }
   await ctx.run.message(`reading ${source.name}`);
 
   const track: ChangeTracking = { runId: ctx.run.runId, job: ctx.job, entity, snapshot: stage.snapshot !== undefined && stage.snapshot !== false };
@@ -172,7 +190,7 @@ async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise
   const shape = new ShapeObserver();
   let watermark: string | undefined;
   const transformed = (transformRecords as (records: unknown, ...steps: readonly Step<never, unknown>[]) => AsyncIterable<never>)(
-    observe(source.read(ctx.signal), shape),
+    schema ? observe(source.read(ctx.signal), shape) : source.read(ctx.signal),
     ...stage.transforms,
   );
   // Invalid records are stored between batches, not while a batch's transaction is open: on the embedded
@@ -190,7 +208,15 @@ async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise
         records.map((record) => record.recordKey),
       );
   };
-  let rows: AsyncIterable<Row> = splitInvalid<Row>(transformed, { onInvalid: (records) => void pending.push(...records), summary });
+  // Invalid source records count as processed (they were handled: kept with their reasons) with the next batch.
+  let invalidUncounted = 0;
+  let rows: AsyncIterable<Row> = splitInvalid<Row>(transformed, {
+    onInvalid: (records) => {
+      pending.push(...records);
+      invalidUncounted += records.length;
+    },
+    summary,
+  });
   if (stage.watermark) {
     const of = stage.watermark;
     rows = tap(rows, (row) => {
@@ -198,9 +224,12 @@ async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise
       if (mark !== undefined && (watermark === undefined || mark > watermark)) watermark = mark;
     });
   }
-  const afterBatch = async (processed: number, counts: TrackedCounts) => {
+  const afterBatch = async (processed: number, counts: BatchWriteResult) => {
+    if (counts.problems) pending.push(...counts.problems);
     await storeInvalid();
-    await ctx.run.progress(entity, processed, counts);
+    const handled = processed + invalidUncounted;
+    invalidUncounted = 0;
+    await ctx.run.progress(entity, stage.countProcessed === false ? 0 : handled, counts);
     await ctx.run.changes(counts.changes);
   };
 
@@ -215,12 +244,20 @@ async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise
       });
   // Stored even when a batch fails: invalid records are kept whatever becomes of the run.
   const result = await loading.finally(storeInvalid);
+  if (invalidUncounted > 0 && stage.countProcessed !== false) await ctx.run.progress(entity, invalidUncounted, {});
+  invalidUncounted = 0;
 
-  const shapeChange = shape.compare(entity, schema);
+  const shapeCursor = `shape:${entity}`;
+  let shapeChange: ShapeChange | undefined;
+  if (schema && shape.recordCount > 0) {
+    const previous = await ctx.cursor.get(shapeCursor);
+    shapeChange = shape.compare(entity, schema, previous === undefined ? undefined : (JSON.parse(previous) as string[]));
+    await ctx.cursor.set(shapeCursor, JSON.stringify(shape.fields()));
+  }
   if (shapeChange) {
     await ctx.run.shapeChanges([shapeChange]);
     ctx.logger.warn(
-      { entity, added: shapeChange.added, missing: shapeChange.missing, schemaVersion: schema.version },
+      { entity, added: shapeChange.added, missing: shapeChange.missing, schemaVersion: shapeChange.schemaVersion },
       'upstream shape differs from the record schema',
     );
   }
@@ -240,7 +277,9 @@ async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise
     await ctx.run.changes(changes);
   }
   if (watermark !== undefined) await ctx.cursor.set(watermarkCursor(entity), watermark);
-  return { message: stageMessage(entity, source.name, result, removed, summary, shapeChange) + kept };
+  const message = stageMessage(entity, source.name, result, removed, summary, shapeChange) + kept;
+  ctx.logger.info({ entity, source: source.name, rows: result.rows, removed, invalid: summary.total }, message);
+  return { message };
 }
 
 async function writeInBatches(
@@ -248,7 +287,7 @@ async function writeInBatches(
   rows: AsyncIterable<Row>,
   loader: PipelineLoader,
   track: ChangeTracking,
-  afterBatch: (processed: number, counts: TrackedCounts) => Promise<void>,
+  afterBatch: (processed: number, counts: BatchWriteResult) => Promise<void>,
 ): Promise<{ rows: number; inserted: number; updated: number; unchanged: number }> {
   const write = loader.write as NonNullable<PipelineLoader['write']>;
   const batchSize = loader.batchSize ?? 5_000;

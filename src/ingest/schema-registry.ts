@@ -94,22 +94,43 @@ export class ShapeObserver {
     this.walk(value, '', 1);
   }
 
-  /** The differences from `schema`, or undefined when there are none (or no records were seen). */
-  compare(entity: string, schema: RegisteredRecordSchema): ShapeChange | undefined {
+  /** The field paths seen so far: keep them, and pass them as `previous` to the next run's `compare`. */
+  fields(): string[] {
+    return [...this.counts.keys()];
+  }
+
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /**
+   * The differences from `schema`, or undefined when there are none (or no records were seen). `previous` is what
+   * the last run saw: an undeclared field it saw too is known, not new (upstreams send more than a job reads), and
+   * a field it saw that no record has now is missing.
+   */
+  compare(entity: string, schema: RegisteredRecordSchema, previous?: readonly string[]): ShapeChange | undefined {
     if (this.records === 0) return undefined;
     const declared = new Set(schema.fields);
     const required = new Set(schema.required);
+    const seenBefore = new Set(previous ?? []);
+    const parentSeen = (field: string) => {
+      const parent = parentOf(field);
+      return parent === undefined || (this.counts.get(parent) ?? 0) > 0;
+    };
     // A field under an undeclared parent is reported through its parent only.
     const added = [...this.counts]
-      .filter(([field]) => !declared.has(field) && (parentOf(field) === undefined || declared.has(parentOf(field) as string)))
+      .filter(([field]) => !declared.has(field) && !seenBefore.has(field))
+      .filter(([field]) => parentOf(field) === undefined || declared.has(parentOf(field) as string) || seenBefore.has(parentOf(field) as string))
       .map(([field, records]) => ({ field, records }));
-    const missing = schema.fields
+    // Required fields absent from any record; any field the last run saw that no record has now. An optional
+    // field upstream never sends is not news.
+    const missingDeclared = schema.required
       .map((field) => ({ field, records: this.records - (this.counts.get(field) ?? 0) }))
-      .filter(({ field, records }) => (required.has(field) ? records > 0 : records === this.records))
-      .filter(({ field }) => {
-        const parent = parentOf(field);
-        return parent === undefined || (this.counts.get(parent) ?? 0) > 0;
-      });
+      .filter(({ field, records }) => records > 0 && parentSeen(field));
+    const missingSeen = [...seenBefore]
+      .filter((field) => !required.has(field) && !this.counts.has(field) && parentSeen(field))
+      .map((field) => ({ field, records: this.records }));
+    const missing = [...missingDeclared, ...missingSeen];
     if (added.length === 0 && missing.length === 0) return undefined;
     return { entity, schemaVersion: schema.version, added, missing, records: this.records };
   }

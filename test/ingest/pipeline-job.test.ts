@@ -18,7 +18,7 @@ describe.each(backends)('a declared pipeline job (%s)', (backend) => {
     const first = await test.host.runJob('bars:csv', { path: fixture('aapl-1day-bad-volume.csv'), symbol: 'AAPL' }, 'cli');
     expect(first.error).toBeNull();
     expect(first.status).toBe('completed_with_errors');
-    expect(first).toMatchObject({ inserted: 19, updated: 0, unchanged: 0, invalid: 1, processed: 19 });
+    expect(first).toMatchObject({ inserted: 19, updated: 0, unchanged: 0, invalid: 1, processed: 20 });
     expect(first.message).toContain('1 invalid');
     const [invalid] = await test.host.db.prisma.invalidRecord.findMany({ where: { runId: first.id } });
     expect(invalid?.reason).toContain('line 18');

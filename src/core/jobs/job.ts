@@ -28,7 +28,7 @@ export interface ShapeChange {
   schemaVersion: number;
   /** Field paths upstream sent that the schema does not declare, with how many records had them. */
   added: { field: string; records: number }[];
-  /** Declared field paths absent from records (required ones absent anywhere, optional ones absent everywhere). */
+  /** Field paths absent from records: required ones absent from any record, or ones the last run saw that no record has now. */
   missing: { field: string; records: number }[];
   /** Records compared. */
   records: number;

@@ -114,7 +114,9 @@ export class ShapeChange {
   @Field(() => [FieldCount], { description: 'Fields upstream sent that the schema does not declare.' })
   added!: FieldCount[];
 
-  @Field(() => [FieldCount], { description: 'Declared fields upstream did not send (required ones in any record, optional ones in all).' })
+  @Field(() => [FieldCount], {
+    description: 'Fields upstream did not send: required ones missing from any record, or ones the previous run saw that no record has now.',
+  })
   missing!: FieldCount[];
 }
 
