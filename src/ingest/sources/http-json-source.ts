@@ -42,6 +42,11 @@ export interface HttpJsonSourceOptions<TBody, T> {
   /** Passed to `fetchJson`: reads an upstream's own error format in a 200 body (Twelve Data's `{status:"error"}`). */
   checkBody?: FetchJsonOptions['checkBody'];
   checkStatus?: FetchJsonOptions['checkStatus'];
+  /**
+   * What the upstream holds now, without reading the records (e.g. a HEAD request's ETag, or a dataset's last
+   * update time from a metadata endpoint); the pipeline skips the run when it equals the last loaded version.
+   */
+  version?: (signal: AbortSignal) => Promise<string | undefined>;
   /** Stops a pagination that does not end. Default 10,000. */
   maxPages?: number;
   /** Injectable time for the rate limiter (tests). */
@@ -77,6 +82,7 @@ export function httpJsonSource<TBody = unknown, T = unknown>(options: HttpJsonSo
 
   return {
     name,
+    ...(options.version ? { version: options.version } : {}),
     async *read(signal: AbortSignal): AsyncGenerator<SourceRecord<T>> {
       const visited = new Set<string>();
       let url: string | undefined = options.url;
