@@ -7,10 +7,11 @@ import { generateBars, type Bar } from './bars.ts';
 
 /**
  * One side of the ingest bench, in its own process so that its peak RSS is its own: `raw` COPYs the generated
- * bars straight into the table, `bulk` loads them through `bulkUpsert`. Reports a `WorkerResult` over IPC.
+ * bars straight into the table, `bulk` loads them through `bulkUpsert`, `tracked` the same with change tracking. Reports a `WorkerResult` over IPC.
  */
 
-export type WorkerMode = 'raw' | 'bulk';
+/** `tracked`: the bulk path as pipelines run it, recording each batch's added and changed keys. */
+export type WorkerMode = 'raw' | 'bulk' | 'tracked';
 
 export interface WorkerResult {
   mode: WorkerMode;
@@ -34,6 +35,8 @@ export interface WorkerSettings {
   symbols: number;
   batchSize: number;
   parallelism: number;
+  /** The run the tracked side records its changes under (a row of core.ingest_run). */
+  runId?: string;
 }
 
 const copyChunkChars = 128 * 1024;
@@ -113,6 +116,7 @@ async function bulk(pool: pg.Pool, settings: WorkerSettings): Promise<WorkerResu
     batchSize: settings.batchSize,
     parallelism: settings.parallelism,
     staging: 'copy',
+    ...(settings.mode === 'tracked' ? { track: { runId: settings.runId as string, job: 'bench:bars', entity: 'bar' } } : {}),
   });
   return { inserted: result.inserted, updated: result.updated, unchanged: result.unchanged, batches: result.batches };
 }

@@ -124,6 +124,13 @@ export async function removeUnseen(pool: pg.Pool, spec: KeyedTable, tracking: Ch
   }
 }
 
+/** Forgets the seen keys of runs that are no longer running (killed workers leave theirs behind). */
+export async function forgetSeenOfEndedRuns(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    `DELETE FROM core.ingest_seen_key s WHERE NOT EXISTS (SELECT 1 FROM core.ingest_run r WHERE r.id = s.run_id AND r.status = 'running')`,
+  );
+}
+
 /** Forgets a run's seen keys (an incomplete snapshot load removes nothing). */
 export async function forgetSeen(pool: pg.Pool, runId: string): Promise<void> {
   await pool.query('DELETE FROM core.ingest_seen_key WHERE run_id = $1::uuid', [runId]);

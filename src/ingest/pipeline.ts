@@ -7,7 +7,7 @@ import { splitInvalid } from './transforms/split-invalid.ts';
 import { ValidationSummary } from './transforms/validate.ts';
 import { bulkUpsert, type BulkTableSpec } from './bulk-load.ts';
 import { inTransaction, type Row, type TrackedCounts } from './upsert.ts';
-import { forgetSeen, markSeen, removeUnseen, type ChangeTracking } from './changes.ts';
+import { forgetSeen, forgetSeenOfEndedRuns, markSeen, removeUnseen, type ChangeTracking } from './changes.ts';
 import { ShapeObserver, describeShapeChange, registerRecordSchema } from './schema-registry.ts';
 
 /** Where a stage's rows go: a table, through the bulk path (COPY + one upsert per batch) or a batch writer. */
@@ -145,6 +145,7 @@ export function definePipelineJob<TConfig, TSchema extends z.ZodType, TRaw>(
       if (!force && plan.upToDate === undefined && plan.version !== undefined && plan.version === loadedVersion) {
         return { skipped: true, message: `upstream version ${plan.version} is already loaded: nothing to do (force: true reloads)` };
       }
+      await forgetSeenOfEndedRuns(ctx.db.pool);
       const results: StageResult[] = [];
       try {
         for await (const stage of plan.stages) results.push(await runStage(ctx, stage));

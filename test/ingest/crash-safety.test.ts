@@ -81,6 +81,19 @@ describe.each(postgresUrl ? ['postgres'] : [])('crash safety (%s)', () => {
         { status: 'failed', error_code: 'ABANDONED' },
         { status: 'completed', error_code: null },
       ]);
+      // The killed run's snapshot bookkeeping is gone; its committed batches recorded their changes with them, so
+      // the changes of both runs add up to the clean run's: none lost, none twice.
+      expect(await count(probe, 'SELECT count(*) FROM core.ingest_seen_key')).toBe(0);
+      const changesSql = `SELECT entity || ' ' || kind::text AS change, sum(count)::text AS keys FROM core.ingest_change GROUP BY 1 ORDER BY 1`;
+      const cleanProbe = new pg.Client({ connectionString: clean.url });
+      await cleanProbe.connect();
+      try {
+        const cleanChanges = (await cleanProbe.query(changesSql)).rows;
+        expect(cleanChanges.length).toBeGreaterThan(5);
+        expect((await probe.query(changesSql)).rows).toEqual(cleanChanges);
+      } finally {
+        await cleanProbe.end();
+      }
     } finally {
       await probe.end().catch(() => undefined);
       await crashed.drop();
