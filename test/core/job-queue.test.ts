@@ -8,6 +8,7 @@ import type { BullMqJobQueue } from '../../src/core/jobs/bullmq-queue.ts';
 import { createPostgresDatabase, postgresUrl, redisUrl } from '../helpers/services.ts';
 import { startTestHost, type TestHost } from '../helpers/test-host.ts';
 import { projectRoot } from '../helpers/cli.ts';
+import { resetSleeping, sleeping } from '../fixtures/plugins/queue-plugin.ts';
 
 const queuePlugin = './test/fixtures/plugins/queue-plugin.ts';
 
@@ -87,19 +88,6 @@ function runsOf(test: TestHost, where: { job?: string; trigger?: string } = {}):
   return test.host.db.prisma.ingestRun.findMany({ where, orderBy: { startedAt: 'asc' } });
 }
 
-/** Most runs that were running at the same moment, from their records. */
-function maxOverlap(runs: readonly IngestRun[]): number {
-  const edges = runs.flatMap((run) => [
-    { at: run.startedAt.getTime(), delta: 1 },
-    { at: (run.finishedAt as Date).getTime(), delta: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let current = 0;
-  let most = 0;
-  for (const edge of edges) most = Math.max(most, (current += edge.delta));
-  return most;
-}
-
 describe.each(setups)('job queue ($name)', { timeout: 180_000 }, (setup) => {
   let env: ReturnType<typeof deployment> | undefined;
   afterEach(async () => {
@@ -174,6 +162,7 @@ describe.each(setups)('job queue ($name)', { timeout: 180_000 }, (setup) => {
   it('runs at most TESSERA_JOB_CONCURRENCY runs at once, and one run per job', async () => {
     env = deployment(setup);
     const test = await env.start({ TESSERA_JOB_CONCURRENCY: '2' });
+    resetSleeping();
     const started = [];
     for (const job of ['queue:sleep-a', 'queue:sleep-b', 'queue:sleep-c']) started.push(await test.host.jobs.start(job, { ms: 1_000 }, 'api'));
     // A second run of a running job waits for its turn instead of running beside it.
@@ -181,8 +170,8 @@ describe.each(setups)('job queue ($name)', { timeout: 180_000 }, (setup) => {
     expect(started[2]?.run.status).toBe('queued');
     const finals = await Promise.all(started.map((entry) => entry.done));
     expect(finals.map((run) => run.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    expect(maxOverlap(finals)).toBeLessThanOrEqual(2);
-    expect(maxOverlap(finals.filter((run) => run.job === 'queue:sleep-a'))).toBe(1);
+    expect(sleeping.peakTotal).toBe(2);
+    expect(sleeping.peakPerJob.get('queue:sleep-a')).toBe(1);
     for (const run of finals) expect(await executions(test, run.job, run.id)).toBe(1);
   });
 
@@ -226,11 +215,12 @@ describe.each(shared)('job queue across instances ($name)', { timeout: 240_000 }
     const schedules = { TESSERA_JOB_SCHEDULES: JSON.stringify({ 'queue:tick': '* * * * * *' }) };
     const [one, two] = [await env.start(schedules), await env.start(schedules)] as [TestHost, TestHost];
     const startedAt = Date.now();
+    resetSleeping();
     const enqueued = await Promise.all(
       [one, two, one, two].map((test) => test.host.jobs.start('queue:sleep-a', { ms: 200 }, 'schedule').then((started) => started.done)),
     );
     expect(enqueued.map((run) => run.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    expect(maxOverlap(enqueued)).toBe(1);
+    expect(sleeping.peakPerJob.get('queue:sleep-a')).toBe(1);
     for (const run of enqueued) expect(await executions(one, 'queue:sleep-a', run.id)).toBe(1);
     // Both instances carry the same schedule: one run per tick, not two.
     await waitFor(
