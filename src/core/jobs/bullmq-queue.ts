@@ -81,7 +81,8 @@ export class BullMqJobQueue implements JobQueue {
     const schedules = this.options.schedules ?? {};
     checkScheduledJobs(schedules, [...this.jobs.keys()]);
     if (this.options.worker === false) return;
-    await this.syncSchedulers(schedules);
+    // Redis may be down at start: the API serves anyway, and schedules are put in place once it answers.
+    void this.syncSchedulers(schedules).catch((error: unknown) => this.logger?.error({ err: error }, 'job schedules not set in Redis'));
     this.worker = new Worker<QueueData>(this.queueName, (job, token) => this.process(job, token), {
       // Workers block on Redis: their connection must wait for it rather than fail requests.
       connection: this.connect('worker', null),
@@ -146,10 +147,12 @@ export class BullMqJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     this.closing.abort();
-    for (const entry of this.active.values()) entry.controller.abort(new Error('the server is shutting down'));
-    await this.worker?.close();
-    await this.queue.close();
-    await Promise.allSettled(this.connections.map((connection) => connection.quit()));
+    const running = [...this.active.values()];
+    for (const entry of running) entry.controller.abort(new Error('the server is shutting down'));
+    await Promise.allSettled(running.map((entry) => entry.done));
+    // Bounded: with Redis down, BullMQ's close would wait for a connection that never comes.
+    await withDeadline(Promise.allSettled([this.worker?.close(), this.queue.close()]), 5_000);
+    for (const connection of this.connections) connection.disconnect();
   }
 
   /** The queue's name and key prefix (tests look inside Redis with them). */
@@ -237,6 +240,12 @@ export class BullMqJobQueue implements JobQueue {
       this.active.delete(run.id);
     }
   }
+}
+
+function withDeadline(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** A final run as BullMQ sees it: failed and dead-lettered runs stay in the failed set, never retried there. */
