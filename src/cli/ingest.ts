@@ -8,11 +8,11 @@ interface IngestFlags {
 
 /**
  * `tessera ingest <job>`: run a job to its end (after its last attempt), print its summary; exit code 1 when the run
- * failed or was dead-lettered. With REDIS_URL the run goes through the shared queue: this process or another
- * instance executes it, and this command waits for its final record.
+ * failed or was dead-lettered. The run executes in this process, even with REDIS_URL (so this command never takes
+ * and then abandons other instances' queued runs); the database still refuses a second running run of the job.
  */
 export async function ingestCommand(job: string, flags: IngestFlags): Promise<void> {
-  const host = await Host.start();
+  const host = await Host.start({ jobsInThisProcess: true });
   try {
     const options = {
       ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),

@@ -37,6 +37,8 @@ export interface HostOptions {
   migrate?: boolean;
   /** Execute queued runs and schedules in this host (default true); false only enqueues and cancels. */
   jobWorker?: boolean;
+  /** Run jobs in this process only, even with REDIS_URL (no queue, no schedules): for one-off commands. */
+  jobsInThisProcess?: boolean;
 }
 
 interface StartedPlugin {
@@ -91,7 +93,10 @@ export class Host {
     try {
       if (options.migrate !== false) await applyMigrations(db.pool, logger);
       await checkDatabaseSchemas(db, definitions);
-      const jobs = createJobQueue(db, bus, config, logger, { worker: options.jobWorker !== false });
+      const jobs = createJobQueue(db, bus, config, logger, {
+        worker: options.jobWorker !== false,
+        thisProcessOnly: options.jobsInThisProcess === true,
+      });
       startedJobs = jobs;
       const services = new Map<string, unknown>();
       for (const definition of definitions) {

@@ -7,7 +7,7 @@ import type { IngestRun } from '../../src/generated/prisma/client.ts';
 import type { BullMqJobQueue } from '../../src/core/jobs/bullmq-queue.ts';
 import { createPostgresDatabase, postgresUrl, redisUrl } from '../helpers/services.ts';
 import { startTestHost, type TestHost } from '../helpers/test-host.ts';
-import { projectRoot } from '../helpers/cli.ts';
+import { projectRoot, runCli } from '../helpers/cli.ts';
 import { resetSleeping, sleeping } from '../fixtures/plugins/queue-plugin.ts';
 
 const queuePlugin = './test/fixtures/plugins/queue-plugin.ts';
@@ -277,4 +277,31 @@ describe.each(bullmq)('job queue stalled recovery ($name)', { timeout: 240_000 }
       await env.close();
     }
   });
+
+  it.each(bullmq.map((setup) => [setup.name, setup] as const))(
+    'tessera ingest runs its job in its own process (%s), leaving queued runs to the workers',
+    async (_name, setup) => {
+      const env = deployment(setup);
+      try {
+        // An instance that only enqueues: its run stays queued until a worker takes it.
+        const enqueuer = await env.start({}, false);
+        const { run: waiting } = await enqueuer.host.jobs.start('queue:sleep-a', { ms: 100 }, 'api');
+        const cli = await runCli(
+          ['ingest', 'queue:tick'],
+          { ...(await env.env()), TESSERA_PLUGINS: queuePlugin, TESSERA_SAMPLE_DATA: 'false' },
+          120_000,
+        );
+        expect(cli.code, cli.stderr).toBe(0);
+        expect(cli.stdout).toContain(': completed');
+        const runs = await runsOf(enqueuer);
+        expect(runs.map((run) => [run.job, run.status])).toEqual([
+          ['queue:sleep-a', 'queued'],
+          ['queue:tick', 'completed'],
+        ]);
+        expect(runs[0]?.id).toBe(waiting.id);
+      } finally {
+        await env.close();
+      }
+    },
+  );
 });

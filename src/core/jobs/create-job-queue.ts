@@ -7,7 +7,13 @@ import type { JobQueue } from './job-queue.ts';
 import { JobRunner } from './job-runner.ts';
 
 /** The job queue the configuration asks for: BullMQ when REDIS_URL is set, else in process. */
-export function createJobQueue(db: Database, bus: EventBus, config: CoreConfig, logger: Logger, options: { worker?: boolean } = {}): JobQueue {
+export function createJobQueue(
+  db: Database,
+  bus: EventBus,
+  config: CoreConfig,
+  logger: Logger,
+  options: { worker?: boolean; thisProcessOnly?: boolean } = {},
+): JobQueue {
   const shared = {
     heartbeatMs: config.jobHeartbeatMs,
     concurrency: config.jobConcurrency,
@@ -17,6 +23,9 @@ export function createJobQueue(db: Database, bus: EventBus, config: CoreConfig, 
     ...(options.worker === false ? { worker: false } : {}),
   };
   if (!config.redisUrl) return new JobRunner(db, bus, shared);
+  // A one-off command runs its job here, now: it must not take other instances' queued runs (it would cancel them
+  // when it exits) nor fire schedules. The database still allows one running run per job across instances.
+  if (options.thisProcessOnly) return new JobRunner(db, bus, { ...shared, schedules: {} });
   return new BullMqJobQueue(db, bus, {
     ...shared,
     redisUrl: config.redisUrl,
