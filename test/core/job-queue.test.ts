@@ -304,4 +304,34 @@ describe.each(bullmq)('job queue stalled recovery ($name)', { timeout: 240_000 }
       }
     },
   );
+
+  it.each(bullmq.map((setup) => [setup.name, setup] as const))('ends a queued run whose job Redis lost (%s)', async (_name, setup) => {
+    const env = deployment(setup);
+    try {
+      const enqueuer = await env.start({}, false);
+      const jobs = enqueuer.host.jobs as BullMqJobQueue;
+      const { run: lost } = await jobs.start('queue:sleep-a', { ms: 100 }, 'api');
+      const { run: fresh } = await jobs.start('queue:sleep-b', { ms: 100 }, 'api');
+      const { queue, prefix } = jobs.names;
+      const inspect = new Queue(queue, { connection: { url: redisUrl as string }, prefix });
+      try {
+        // As after a Redis restart without persistence: both jobs gone; one run queued long ago, one just now.
+        expect(await inspect.remove(lost.id)).toBe(1);
+        expect(await inspect.remove(fresh.id)).toBe(1);
+      } finally {
+        await inspect.close();
+      }
+      const prisma = enqueuer.host.db.prisma;
+      await prisma.ingestRun.update({ where: { id: lost.id }, data: { startedAt: new Date(Date.now() - 120_000) } });
+      expect((await jobs.failLostRuns()).map((run) => run.id)).toEqual([lost.id]);
+      expect(await prisma.ingestRun.findUniqueOrThrow({ where: { id: lost.id } })).toMatchObject({
+        status: 'failed',
+        errorCode: 'QUEUE_LOST',
+        error: expect.stringContaining('start the job again'),
+      });
+      expect((await prisma.ingestRun.findUniqueOrThrow({ where: { id: fresh.id } })).status).toBe('queued');
+    } finally {
+      await env.close();
+    }
+  });
 });

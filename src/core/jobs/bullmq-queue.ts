@@ -54,9 +54,10 @@ export class BullMqJobQueue implements JobQueue {
   private readonly closing = new AbortController();
   private readonly logger: Logger | undefined;
   private worker: Worker<QueueData> | undefined;
+  private lostRunsTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     bus: EventBus,
     private readonly options: BullMqQueueOptions,
   ) {
@@ -83,6 +84,12 @@ export class BullMqJobQueue implements JobQueue {
     if (this.options.worker === false) return;
     // Redis may be down at start: the API serves anyway, and schedules are put in place once it answers.
     void this.syncSchedulers(schedules).catch((error: unknown) => this.logger?.error({ err: error }, 'job schedules not set in Redis'));
+    // At start and every few minutes: Redis may lose its data while Tessera runs.
+    const checkLostRuns = () =>
+      void this.failLostRuns().catch((error: unknown) => this.logger?.error({ err: error }, 'queued runs not checked against the queue'));
+    checkLostRuns();
+    this.lostRunsTimer = setInterval(checkLostRuns, 5 * 60_000);
+    this.lostRunsTimer.unref();
     this.worker = new Worker<QueueData>(this.queueName, (job, token) => this.process(job, token), {
       // Workers block on Redis: their connection must wait for it rather than fail requests.
       connection: this.connect('worker', null),
@@ -95,6 +102,24 @@ export class BullMqJobQueue implements JobQueue {
       settings: { backoffStrategy: (_attemptsMade, _type, error) => (error as { retryInMs?: number } | undefined)?.retryInMs ?? 1_000 },
     });
     this.worker.on('error', (error) => this.logger?.error({ err: error }, 'job worker connection failed'));
+  }
+
+  /**
+   * Ends queued runs whose job the queue no longer has (Redis lost its data, e.g. a restart without persistence):
+   * nothing would ever run them. Runs queued in the last minute are left alone: their job may be on its way.
+   */
+  async failLostRuns(): Promise<IngestRun[]> {
+    const queued = await this.db.prisma.ingestRun.findMany({
+      where: { status: 'queued', queueJobId: { not: null }, startedAt: { lt: new Date(Date.now() - 60_000) } },
+    });
+    const lost: IngestRun[] = [];
+    for (const run of queued) {
+      if (await this.queue.getJob(run.queueJobId as string)) continue;
+      const ended = await this.exec.cancelQueued(run.id, 'the queue lost its job (Redis data was lost); start the job again', 'QUEUE_LOST');
+      if (ended) lost.push(ended);
+    }
+    if (lost.length > 0) this.logger?.warn({ runs: lost.map((run) => run.id) }, 'queued runs lost by the queue ended');
+    return lost;
   }
 
   reapAbandoned(): Promise<IngestRun[]> {
@@ -147,6 +172,7 @@ export class BullMqJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     this.closing.abort();
+    clearInterval(this.lostRunsTimer);
     const running = [...this.active.values()];
     for (const entry of running) entry.controller.abort(new Error('the server is shutting down'));
     await Promise.allSettled(running.map((entry) => entry.done));

@@ -126,10 +126,10 @@ export class RunExecutor {
   }
 
   /** Cancels a queued run so that it never runs; null when it was not queued (any more). */
-  async cancelQueued(runId: string, reason = 'cancelled on request'): Promise<IngestRun | null> {
+  async cancelQueued(runId: string, reason = 'cancelled on request', code = 'CANCELLED'): Promise<IngestRun | null> {
     const { count } = await this.db.prisma.ingestRun.updateMany({
       where: { id: runId, status: 'queued' },
-      data: { status: 'failed', errorCode: 'CANCELLED', error: `Cancelled before it ran: ${reason}`, finishedAt: new Date(), nextAttemptAt: null },
+      data: { status: 'failed', errorCode: code, error: `Cancelled before it ran: ${reason}`, finishedAt: new Date(), nextAttemptAt: null },
     });
     if (count === 0) return null;
     const final = await this.db.prisma.ingestRun.findUniqueOrThrow({ where: { id: runId } });
