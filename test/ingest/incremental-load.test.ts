@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,12 +26,20 @@ const value = (day: number, close: string): Value => ({
 /** Twelve Data's /time_series over a list of daily bars, honouring start_date (inclusive) and order=ASC. */
 function twelveData(values: Value[]) {
   const requests: URL[] = [];
+  const heads: URL[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const etag = `"${createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 16)}"`;
+    if (req.method === 'HEAD') {
+      heads.push(url);
+      res.writeHead(200, { 'content-type': 'application/json', etag });
+      res.end();
+      return;
+    }
     requests.push(url);
     const start = url.searchParams.get('start_date');
     const selected = values.filter((entry) => !start || entry.datetime >= start);
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(200, { 'content-type': 'application/json', etag });
     res.end(
       JSON.stringify({
         meta: {
@@ -47,7 +56,7 @@ function twelveData(values: Value[]) {
       }),
     );
   });
-  return { server, requests };
+  return { server, requests, heads };
 }
 
 describe.each(backends)('an incremental pipeline job (%s)', (backend) => {
@@ -98,5 +107,29 @@ describe.each(backends)('an incremental pipeline job (%s)', (backend) => {
     expect(upstream.requests[2]?.searchParams.get('start_date')).toBe('2024-02-07');
     expect(third).toMatchObject({ status: 'completed', processed: 1, inserted: 0, updated: 0, unchanged: 1 });
     expect(await test.host.db.prisma.ingestChange.count({ where: { runId: third.id } })).toBe(0);
+  });
+
+  it('skips the run unread while the upstream ETag is the one last loaded', async () => {
+    values.splice(0, values.length, ...initial());
+    upstream.requests.length = 0;
+    upstream.heads.length = 0;
+    test = await startTestHost(backend, { plugins: ['./test/fixtures/plugins/series-plugin.ts'] });
+    const options = { baseUrl, symbol: 'AAPL', etag: true };
+    const first = await test.host.runJob('series:time-series', options, 'cli');
+    expect(first).toMatchObject({ status: 'completed', inserted: 3 });
+    expect(first.sourceVersion).toMatch(/^etag "[0-9a-f]{16}"$/);
+    expect(upstream.heads[0]?.searchParams.get('apikey')).toBe('fixture-key');
+
+    const unchanged = await test.host.runJob('series:time-series', options, 'cli');
+    expect(unchanged).toMatchObject({ status: 'skipped', processed: 0, sourceVersion: first.sourceVersion });
+    expect([upstream.heads.length, upstream.requests.length]).toEqual([2, 1]);
+
+    const forced = await test.host.runJob('series:time-series', { ...options, force: true }, 'cli');
+    expect(forced).toMatchObject({ status: 'completed', processed: 1, unchanged: 1 });
+
+    values.push(value(6, '188.01000'));
+    const changed = await test.host.runJob('series:time-series', options, 'cli');
+    expect(changed).toMatchObject({ status: 'completed', inserted: 1, unchanged: 1 });
+    expect(changed.sourceVersion).not.toBe(first.sourceVersion);
   });
 });

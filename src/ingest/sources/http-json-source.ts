@@ -43,10 +43,11 @@ export interface HttpJsonSourceOptions<TBody, T> {
   checkBody?: FetchJsonOptions['checkBody'];
   checkStatus?: FetchJsonOptions['checkStatus'];
   /**
-   * What the upstream holds now, without reading the records (e.g. a HEAD request's ETag, or a dataset's last
-   * update time from a metadata endpoint); the pipeline skips the run when it equals the last loaded version.
+   * What the upstream holds now, without reading the records; the pipeline skips the run when it equals the last
+   * loaded version. `'etag'`: a HEAD request to the first page, whose `ETag` (or else `Last-Modified`) header is the
+   * version. A function: anything else (a dataset's last update time from a metadata endpoint).
    */
-  version?: (signal: AbortSignal) => Promise<string | undefined>;
+  version?: 'etag' | ((signal: AbortSignal) => Promise<string | undefined>);
   /** Stops a pagination that does not end. Default 10,000. */
   maxPages?: number;
   /** Injectable time for the rate limiter (tests). */
@@ -82,7 +83,9 @@ export function httpJsonSource<TBody = unknown, T = unknown>(options: HttpJsonSo
 
   return {
     name,
-    ...(options.version ? { version: options.version } : {}),
+    ...(options.version
+      ? { version: options.version === 'etag' ? (signal: AbortSignal) => headVersion(options, headers, signal) : options.version }
+      : {}),
     async *read(signal: AbortSignal): AsyncGenerator<SourceRecord<T>> {
       const visited = new Set<string>();
       let url: string | undefined = options.url;
@@ -141,6 +144,36 @@ function keyed<T>(record: T, position: number, page: number, key: (record: T) =>
     `record ${position} (page ${page + 1})`,
     'check the key function against the record in the payload; the upstream may have changed its format',
   );
+}
+
+/**
+ * The first page's ETag or Last-Modified, by one HEAD request. Undefined when the upstream sends neither or the
+ * request fails (logged): the version only saves work, so the load then simply runs.
+ */
+async function headVersion<TBody, T>(
+  options: HttpJsonSourceOptions<TBody, T>,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const url = withAuth(options.url, options.auth);
+  try {
+    const response = await fetch(url, { method: 'HEAD', headers, signal: AbortSignal.any([signal, AbortSignal.timeout(options.policy.timeoutMs)]) });
+    if (!response.ok) {
+      options.logger.warn(
+        { url: redact(options.url, options.auth), status: response.status },
+        'HEAD for the upstream version failed; loading anyway',
+      );
+      return undefined;
+    }
+    const etag = response.headers.get('etag');
+    if (etag) return `etag ${etag}`;
+    const modified = response.headers.get('last-modified');
+    return modified ? `last-modified ${modified}` : undefined;
+  } catch (error) {
+    signal.throwIfAborted();
+    options.logger.warn({ err: error, url: redact(options.url, options.auth) }, 'HEAD for the upstream version failed; loading anyway');
+    return undefined;
+  }
 }
 
 function withAuth(url: string, auth: HttpAuth | undefined): string {
