@@ -137,10 +137,10 @@ export function definePipelineJob<TConfig, TSchema extends z.ZodType, TRaw>(
     description: spec.description,
     options: spec.options as unknown as z.ZodType<z.output<TSchema>>,
     async run(ctx: JobContext<TConfig>, options: z.output<TSchema>): Promise<JobOutcome> {
-      const plan = 'plan' in spec ? await spec.plan(ctx, options) : await singleStagePlan(ctx, spec, options);
+      const loadedVersion = await ctx.cursor.get(versionCursor);
+      const plan = 'plan' in spec ? await spec.plan(ctx, options) : await singleStagePlan(ctx, spec, options, loadedVersion);
       if (plan.version !== undefined) await ctx.run.setSourceVersion(plan.version);
       const force = (options as { force?: unknown } | undefined)?.force === true;
-      const loadedVersion = await ctx.cursor.get(versionCursor);
       if (typeof plan.upToDate === 'string' && !force) return { skipped: true, message: plan.upToDate };
       if (!force && plan.upToDate === undefined && plan.version !== undefined && plan.version === loadedVersion) {
         return { skipped: true, message: `upstream version ${plan.version} is already loaded: nothing to do (force: true reloads)` };
@@ -165,8 +165,9 @@ async function singleStagePlan<TConfig, TSchema extends z.ZodType, TRaw>(
   ctx: JobContext<TConfig>,
   spec: SingleStagePipelineSpec<TConfig, TSchema, TRaw>,
   options: z.output<TSchema>,
+  loadedVersion: string | undefined,
 ): Promise<PipelinePlan> {
-  const cursor: PipelineCursor = { version: await ctx.cursor.get(versionCursor), watermark: await ctx.cursor.get(watermarkCursor(spec.entity)) };
+  const cursor: PipelineCursor = { version: loadedVersion, watermark: await ctx.cursor.get(watermarkCursor(spec.entity)) };
   const source = spec.source(ctx, options, cursor);
   const version = await source.version?.(ctx.signal);
   const { name: _name, description: _description, options: _options, source: _source, ...stage } = spec;
@@ -269,7 +270,6 @@ async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise
     // to the row's reliably: nothing is removed this time.
     kept = `; no rows removed: ${summary.total} records were invalid, and their stored rows are kept until they load again`;
     ctx.logger.warn({ entity, invalid: summary.total }, 'snapshot removal skipped: invalid records with a composite key');
-    await forgetSeen(ctx.db.pool, ctx.run.runId);
   } else if (track.snapshot) {
     await ctx.run.message(`removing ${entity} rows upstream no longer has`);
     const scope = typeof stage.snapshot === 'object' ? stage.snapshot.scope : {};
