@@ -1,4 +1,4 @@
-import { Host } from '../src/core/host.ts';
+import { Host } from '../src/cli/host.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { startServer } from '../src/server/http-server.ts';
 import { isEntry, serveAsChild, type RunningServer } from './child-process.ts';

@@ -3,7 +3,7 @@ export { definePlugin, pluginRequestState, hostApiVersion } from './core/plugins
 export type { PluginDefinition, PluginContext, PluginRuntime, PluginConfigSpec } from './core/plugins/define-plugin.ts';
 export { defineJob } from './core/jobs/job.ts';
 export type { JobDefinition, JobContext, JobOutcome, RunReporter, InvalidRecordInput, JobCursorStore } from './core/jobs/job.ts';
-export type { RequestContext } from './schema/context.ts';
+export type { RequestContext } from './core/request-context.ts';
 export { ConnectionArgs, PageInfo, connectionType, paginate } from './schema/pagination.ts';
 export { uniqueLoader, groupLoader, compositeGroupLoader } from './schema/loaders.ts';
 export { TesseraError, BadUserInputError, NotFoundError, ErrorCode } from './core/errors.ts';

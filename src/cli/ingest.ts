@@ -1,4 +1,4 @@
-import { Host } from '../core/host.ts';
+import { Host } from './host.ts';
 
 interface IngestFlags {
   batchSize?: number;

@@ -1,4 +1,4 @@
-import { Host } from '../core/host.ts';
+import { Host } from './host.ts';
 import { startServer } from '../server/http-server.ts';
 
 /** `tessera serve`: start the host and the server; stop gracefully on SIGTERM/SIGINT. */

@@ -1,7 +1,7 @@
 import type { AuthChecker } from 'type-graphql';
 import { AuthError, ErrorCode } from '../core/errors.ts';
 import { grants } from '../core/auth/roles.ts';
-import type { RequestContext } from './context.ts';
+import type { RequestContext } from '../core/request-context.ts';
 import { coreState } from './core/core-state.ts';
 
 /**

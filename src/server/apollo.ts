@@ -5,8 +5,8 @@ import { queryLimitRules } from '../schema/limits/index.ts';
 import { checkOperationCost, consumeRateLimit, rateLimitHeaders } from './request-guards.ts';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { Host } from '../core/host.ts';
-import type { RequestContext } from '../schema/context.ts';
+import type { Host } from '../cli/host.ts';
+import type { RequestContext } from '../core/request-context.ts';
 import { formatGraphQLError, isInternalError } from '../schema/errors.ts';
 
 /** Apollo Server over the host's schema, with request logging, error masking and HTTP draining on stop. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type { Host } from '../core/host.ts';
-import type { RequestContext } from '../schema/context.ts';
+import type { Host } from '../cli/host.ts';
+import type { RequestContext } from '../core/request-context.ts';
 import { AuthError } from '../core/errors.ts';
 import { checkBatch } from '../schema/limits/index.ts';
 import { checkSource } from './request-guards.ts';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { Host } from '../core/host.ts';
+import type { Host } from '../cli/host.ts';
 import { createApollo } from './apollo.ts';
 import { createGraphQLHandler, sendJson } from './graphql-http.ts';
 import { attachWebSockets } from './websocket.ts';

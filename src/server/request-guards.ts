@@ -1,8 +1,8 @@
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { Host } from '../core/host.ts';
+import type { Host } from '../cli/host.ts';
 import type { Identity } from '../core/auth/identity.ts';
 import { checkTokenLimit, checkVariablesSize, costError, operationCost } from '../schema/limits/index.ts';
-import { rateLimitAmounts, rateLimitedError, rateLimitHeaders, rateLimitSubject, type RateLimitDecision } from '../server/rate-limit/index.ts';
+import { rateLimitAmounts, rateLimitedError, rateLimitHeaders, rateLimitSubject, type RateLimitDecision } from './rate-limit/index.ts';
 
 /**
  * The checks every operation passes, over HTTP and over graphql-ws alike: size (tokens, variables) before

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Host } from '../core/host.ts';
+import type { Host } from '../cli/host.ts';
 import type { Identity } from '../core/auth/identity.ts';
 import { AuthError } from '../core/errors.ts';
 import { formatGraphQLError, isInternalError } from '../schema/errors.ts';

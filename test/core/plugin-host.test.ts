@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { printSchema } from 'graphql';
 import { z } from 'zod';
-import { Host } from '../../src/core/host.ts';
+import { Host } from '../../src/cli/host.ts';
 import { definePlugin, type PluginDefinition } from '../../src/core/plugins/define-plugin.ts';
 import { TesseraError } from '../../src/core/errors.ts';
 import { buildTesseraSchema } from '../../src/schema/build-schema.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Host, type HostOptions } from '../../src/core/host.ts';
+import { Host, type HostOptions } from '../../src/cli/host.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { startServer, type TesseraServer } from '../../src/server/http-server.ts';
 import { createPostgresDatabase, type Backend } from './services.ts';

@@ -5,7 +5,7 @@ import type { EventBus } from '../pubsub.ts';
 import type { JobDefinition } from '../jobs/job.ts';
 import type { RunTrigger } from '../jobs/job-queue.ts';
 import type { IngestRun } from '../../generated/prisma/client.ts';
-import type { RequestContext } from '../../schema/context.ts';
+import type { RequestContext } from '../request-context.ts';
 
 /** The plugin API version this host implements; a plugin's `host` range must accept it. */
 export const hostApiVersion = '1.0.0';

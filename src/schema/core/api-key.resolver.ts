@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { DateTimeScalar } from '../scalars.ts';
 import { BadUserInputError } from '../../core/errors.ts';
 import { actorOf } from '../../core/auth/identity.ts';

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { DateTimeScalar, JSONScalar } from '../scalars.ts';
 import { ConnectionArgs, bigIntKey, connectionType, paginate, type Connection } from '../pagination.ts';
 import { coreState } from './core-state.ts';

@@ -1,7 +1,7 @@
 import type { Database } from '../../core/database/database.ts';
 import type { JobQueue } from '../../core/jobs/job-queue.ts';
 import type { AuditLog } from '../../core/auth/audit-log.ts';
-import type { RequestContext } from '../context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 
 /** What the host's own resolvers (runs, plugins) need; registered as the request state of `tessera`. */
 export interface CoreState {

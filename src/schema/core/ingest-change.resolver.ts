@@ -16,7 +16,7 @@ import {
 } from 'type-graphql';
 import { DateTimeScalar, JSONScalar } from '../scalars.ts';
 import { BadUserInputError } from '../../core/errors.ts';
-import type { RequestContext } from '../context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { ConnectionArgs, connectionType, paginate, type Connection } from '../pagination.ts';
 import { ingestChangeTopic, type IngestChangeEvent, type IngestRunEvent } from '../../core/jobs/run-events.ts';
 import type { ShapeChange as ShapeChangeRecord } from '../../core/jobs/job.ts';

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { JSONScalar } from '../scalars.ts';
 import { BadUserInputError } from '../../core/errors.ts';
-import type { RequestContext } from '../context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { ConnectionArgs, bigIntKey, paginate, type Connection } from '../pagination.ts';
 import { ingestRunUpdatedTopic, type IngestRunEvent } from '../../core/jobs/run-events.ts';
 import { coreState } from './core-state.ts';

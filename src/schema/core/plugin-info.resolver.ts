@@ -1,5 +1,5 @@
 import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../context.ts';
+import type { RequestContext } from '../../core/request-context.ts';
 import { coreState } from './core-state.ts';
 
 @ObjectType({ description: 'An enabled plugin.' })

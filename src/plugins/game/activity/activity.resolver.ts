@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Field, FieldResolver, InputType, Query, Resolver, Root } from 'type-graphql';
 import { Prisma } from '../../../generated/prisma/client.ts';
-import type { RequestContext } from '../../../schema/context.ts';
+import type { RequestContext } from '../../../core/request-context.ts';
 import { ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { SortDirection } from '../shared/enums.ts';

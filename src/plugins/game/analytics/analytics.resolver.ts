@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../../schema/context.ts';
+import type { RequestContext } from '../../../core/request-context.ts';
 import { BadUserInputError } from '../../../core/errors.ts';
 import { ItemType, TierType, enumValue } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';

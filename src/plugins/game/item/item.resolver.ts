@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../../schema/context.ts';
+import type { RequestContext } from '../../../core/request-context.ts';
 import { ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
 import { Prisma } from '../../../generated/prisma/client.ts';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';

@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { PrismaClient } from '../../../core/database/database.ts';
-import type { RequestContext } from '../../../schema/context.ts';
+import type { RequestContext } from '../../../core/request-context.ts';
 import { compositeGroupLoader, groupLoader, uniqueLoader } from '../../../schema/loaders.ts';
 import { pluginRequestState } from '../../../core/plugins/define-plugin.ts';
 import type { BungieLanguage } from '../config.ts';

@@ -1,4 +1,4 @@
-import type { RequestContext } from '../../../schema/context.ts';
+import type { RequestContext } from '../../../core/request-context.ts';
 import { gameRequest } from './game-request.ts';
 import { textIn, type Localized } from './rows.ts';
 

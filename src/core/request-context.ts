@@ -1,5 +1,5 @@
-import type { Logger } from '../core/logger.ts';
-import type { Identity } from '../core/auth/identity.ts';
+import type { Logger } from './logger.ts';
+import type { Identity } from './auth/identity.ts';
 
 /** The GraphQL context of one operation (one HTTP request, or one subscription over graphql-ws). */
 export interface RequestContext {
