@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeGeneratedManifest } from '../test/helpers/generated-manifest.ts';
+import { writeGeneratedManifest } from '../src/plugins/game/test/helpers/generated-manifest.ts';
 import { readBenchConfig, type BenchConfig } from './bench-config.ts';
 import { benchDatabase } from './bench-database.ts';
 import { benchDeadline, boundedCleanup } from './deadline.ts';

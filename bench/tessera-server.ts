@@ -1,6 +1,7 @@
 import { Host } from '../src/cli/host.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { startServer } from '../src/server/http-server.ts';
+import { builtInPlugins } from '../src/plugins/index.ts';
 import { isEntry, serveAsChild, type RunningServer } from './child-process.ts';
 
 /**
@@ -21,6 +22,7 @@ export async function startTesseraServer(options: { databaseUrl: string; manifes
       TESSERA_RATE_LIMIT_COST: '0',
     },
     plugins: ['game'],
+    builtIns: builtInPlugins,
     pluginConfig: { game: { sampleDir: options.manifestDir, languages: 'en', batchSize: 1000 } },
     logger: createLogger('silent'),
   });

@@ -3,13 +3,14 @@ import type { GraphQLSchema } from 'graphql';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { openDatabase, type Database } from '../core/database/database.ts';
-import { applyMigrations } from '../core/database/migrate.ts';
 import { createEventBus, type EventBus } from '../core/pubsub.ts';
 import type { JobQueue, RunTrigger } from '../core/jobs/job-queue.ts';
 import { createJobQueue } from '../core/jobs/create-job-queue.ts';
 import { ErrorCode, TesseraError, errorMessage } from '../core/errors.ts';
-import type { PluginDefinition, PluginRuntime } from '../core/plugins/define-plugin.ts';
-import { loadPlugins, type PluginSource } from '../core/plugins/load-plugins.ts';
+import type { PluginDefinition } from '../core/plugins/define-plugin.ts';
+import { loadPlugins, type BuiltInPlugins, type PluginSource } from '../core/plugins/load-plugins.ts';
+import { migrateHostAndPlugins } from '../core/plugins/migrate-plugins.ts';
+import { startPlugins, stopPlugins, type StartedPlugin } from '../core/plugins/start-plugins.ts';
 import { orderPlugins } from '../core/plugins/order-plugins.ts';
 import { parsePluginConfig } from '../core/plugins/plugin-config.ts';
 import { PluginError } from '../core/plugins/plugin-errors.ts';
@@ -30,6 +31,8 @@ export interface HostOptions {
   config?: Partial<CoreConfig>;
   /** Plugins to enable (default: TESSERA_PLUGINS, else every built-in). */
   plugins?: readonly PluginSource[];
+  /** The plugins that can be enabled by name alone; the CLI passes Tessera's built-ins. */
+  builtIns?: BuiltInPlugins;
   /** Per-plugin config overrides, merged over what the environment gives. */
   pluginConfig?: Record<string, Record<string, unknown>>;
   logger?: Logger;
@@ -39,11 +42,6 @@ export interface HostOptions {
   jobWorker?: boolean;
   /** Run jobs in this process only, even with REDIS_URL (no queue, no schedules): for one-off commands. */
   jobsInThisProcess?: boolean;
-}
-
-interface StartedPlugin {
-  definition: PluginDefinition;
-  runtime: PluginRuntime;
 }
 
 type HostState = 'starting' | 'started' | 'stopping' | 'stopped';
@@ -83,35 +81,22 @@ export class Host {
     const authConfig = loadAuthConfig(env);
     const limits = loadQueryLimits(env);
     const rateLimitConfig = loadRateLimitConfig(env);
-    const definitions = orderPlugins(await loadPlugins(options.plugins ?? config.plugins));
+    const definitions = orderPlugins(await loadPlugins(options.plugins ?? config.plugins, { builtIns: options.builtIns ?? {} }));
     const configs = new Map(definitions.map((plugin) => [plugin.name, parsePluginConfig(plugin, env, options.pluginConfig?.[plugin.name])]));
 
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, statementTimeoutMs: config.statementTimeoutMs });
     const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
-    const started: StartedPlugin[] = [];
+    let started: StartedPlugin[] = [];
     let startedJobs: JobQueue | undefined;
     try {
-      if (options.migrate !== false) await applyMigrations(db.pool, logger);
-      await checkDatabaseSchemas(db, definitions);
+      if (options.migrate !== false) await migrateHostAndPlugins(db.pool, logger, definitions);
+      else await checkMigrated(db, definitions);
       const jobs = createJobQueue(db, bus, config, logger, {
         worker: options.jobWorker !== false,
         thisProcessOnly: options.jobsInThisProcess === true,
       });
       startedJobs = jobs;
-      const services = new Map<string, unknown>();
-      for (const definition of definitions) {
-        const runtime = await initPlugin(definition, configs.get(definition.name), { db, bus, logger, config, services, jobs });
-        started.push({ definition, runtime });
-        services.set(definition.name, runtime.service);
-        for (const job of definition.jobs ?? []) {
-          jobs.register({
-            plugin: definition.name,
-            definition: job,
-            config: configs.get(definition.name),
-            logger: logger.child({ plugin: definition.name }),
-          });
-        }
-      }
+      started = await startPlugins(definitions, configs, { db, bus, logger, config, jobs });
       const reaped = await jobs.reapAbandoned();
       if (reaped.length > 0) logger.warn({ runs: reaped.map((run) => run.id) }, 'runs left running by a stopped process were marked abandoned');
       await jobs.open();
@@ -124,7 +109,7 @@ export class Host {
       return host;
     } catch (error) {
       await startedJobs?.close();
-      await closePlugins(started, logger);
+      await stopPlugins(started, logger);
       await bus.close();
       await db.close();
       throw error;
@@ -182,7 +167,7 @@ export class Host {
     await this.jobs.close();
     await this.audit.flush();
     await this.rateLimiter.close();
-    await closePlugins(this.plugins, this.logger);
+    await stopPlugins(this.plugins, this.logger);
     await this.bus.close();
     await this.db.close();
     this.state = 'stopped';
@@ -209,65 +194,18 @@ export class Host {
   }
 }
 
-async function initPlugin(
-  definition: PluginDefinition,
-  pluginConfig: unknown,
-  shared: { db: Database; bus: EventBus; logger: Logger; config: CoreConfig; services: Map<string, unknown>; jobs: JobQueue },
-): Promise<PluginRuntime> {
-  if (!definition.init) return {};
-  const dependencies = new Set(definition.dependsOn ?? []);
-  try {
-    const runtime = await definition.init({
-      name: definition.name,
-      config: pluginConfig,
-      logger: shared.logger.child({ plugin: definition.name }),
-      db: shared.db,
-      bus: shared.bus,
-      service<T>(plugin: string): T {
-        if (!dependencies.has(plugin)) {
-          throw new PluginError(
-            ErrorCode.PLUGIN_DEPENDENCY_MISSING,
-            definition.name,
-            `uses '${plugin}' without declaring it: add '${plugin}' to dependsOn.`,
-          );
-        }
-        return shared.services.get(plugin) as T;
-      },
-      jobs: { start: (job, options, trigger) => shared.jobs.start(job, options, trigger ?? 'api') },
-      host: { sampleData: shared.config.sampleData, production: shared.config.production, dataDir: shared.config.dataDir },
-    });
-    return runtime ?? {};
-  } catch (error) {
-    if (error instanceof PluginError && error.plugin === definition.name) throw error;
-    throw new PluginError(ErrorCode.PLUGIN_INIT_FAILED, definition.name, `init failed: ${errorMessage(error)}`, { cause: error });
-  }
-}
-
-async function closePlugins(plugins: readonly StartedPlugin[], logger: Logger): Promise<void> {
-  for (const { definition, runtime } of [...plugins].reverse()) {
-    try {
-      await runtime.close?.();
-    } catch (error) {
-      logger.error({ err: error, plugin: definition.name }, 'plugin close failed');
-    }
-  }
-}
-
-/** Every plugin that declares a Postgres schema finds it migrated, or the start stops saying what to add. */
-async function checkDatabaseSchemas(db: Database, plugins: readonly PluginDefinition[]): Promise<void> {
-  const declared = plugins.filter((plugin) => plugin.databaseSchema !== undefined);
-  if (declared.length === 0) return;
-  const { rows } = await db.pool.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])', [
-    declared.map((plugin) => plugin.databaseSchema),
-  ]);
-  const present = new Set(rows.map((row) => row.nspname));
-  for (const plugin of declared) {
-    if (!present.has(plugin.databaseSchema as string)) {
+/** Without migrating (`migrate: false`), every plugin with tables must find its history, or the start says what to run. */
+async function checkMigrated(db: Database, plugins: readonly PluginDefinition[]): Promise<void> {
+  for (const plugin of plugins) {
+    if (!plugin.database) continue;
+    const { rows } = await db.pool.query<{ table: string | null }>('SELECT to_regclass($1)::text AS table', [
+      `"${plugin.database.schema}"._prisma_migrations`,
+    ]);
+    if (!rows[0]?.table) {
       throw new PluginError(
-        ErrorCode.PLUGIN_INVALID,
+        ErrorCode.PLUGIN_MIGRATION_FAILED,
         plugin.name,
-        `declares the database schema '${plugin.databaseSchema}', which the database does not have: add prisma/schema/${plugin.name}.prisma ` +
-          `with @@schema("${plugin.databaseSchema}") on its models, list the schema in core.prisma, and commit a migration (npm run db:diff).`,
+        `its schema '${plugin.database.schema}' has not been migrated: run \`tessera migrate\` (or start without disabling migrations).`,
       );
     }
   }

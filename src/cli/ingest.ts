@@ -1,4 +1,5 @@
 import { Host } from './host.ts';
+import { builtInPlugins } from '../plugins/index.ts';
 
 interface IngestFlags {
   batchSize?: number;
@@ -12,7 +13,7 @@ interface IngestFlags {
  * and then abandons other instances' queued runs); the database still refuses a second running run of the job.
  */
 export async function ingestCommand(job: string, flags: IngestFlags): Promise<void> {
-  const host = await Host.start({ jobsInThisProcess: true });
+  const host = await Host.start({ builtIns: builtInPlugins, jobsInThisProcess: true });
   try {
     const options = {
       ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),

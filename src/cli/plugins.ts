@@ -3,11 +3,12 @@ import { loadPlugins } from '../core/plugins/load-plugins.ts';
 import { orderPlugins } from '../core/plugins/order-plugins.ts';
 import { parsePluginConfig } from '../core/plugins/plugin-config.ts';
 import { errorMessage } from '../core/errors.ts';
+import { builtInPlugins } from '../plugins/index.ts';
 
 /** `tessera plugins`: the enabled plugins in start order, whether their config is valid, and their jobs. */
 export async function pluginsCommand(): Promise<void> {
   const config = loadCoreConfig();
-  const plugins = orderPlugins(await loadPlugins(config.plugins));
+  const plugins = orderPlugins(await loadPlugins(config.plugins, { builtIns: builtInPlugins }));
   const rows = plugins.map((plugin) => {
     let status = 'ok';
     try {

@@ -1,9 +1,10 @@
 import { Host } from './host.ts';
 import { startServer } from '../server/http-server.ts';
+import { builtInPlugins } from '../plugins/index.ts';
 
 /** `tessera serve`: start the host and the server; stop gracefully on SIGTERM/SIGINT. */
 export async function serveCommand(): Promise<void> {
-  const host = await Host.start();
+  const host = await Host.start({ builtIns: builtInPlugins });
   const server = await startServer(host);
   host.logger.info(
     { url: `${server.url}/graphql`, database: host.db.kind, pubsub: host.bus.kind, plugins: host.plugins.map((plugin) => plugin.definition.name) },

@@ -8,7 +8,7 @@ import { ValidationSummary } from './transforms/validate.ts';
 import { bulkUpsert, type BulkTableSpec } from './bulk-load.ts';
 import { inTransaction, type Row, type TrackedCounts } from './upsert.ts';
 import { forgetSeen, forgetSeenOfEndedRuns, markSeen, removeUnseen, type ChangeTracking } from './changes.ts';
-import { ShapeObserver, describeShapeChange, registerRecordSchema } from './schema-registry.ts';
+import { ShapeObserver, describeRecordSchema, describeShapeChange } from './schema-registry.ts';
 
 /** Where a stage's rows go: a table, through the bulk path (COPY + one upsert per batch) or a batch writer. */
 export interface PipelineLoader {
@@ -180,7 +180,7 @@ interface StageResult {
 
 async function runStage(ctx: JobContext<unknown>, stage: PipelineStage): Promise<StageResult> {
   const { entity, source, loader } = stage;
-  const schema = stage.schema ? await registerRecordSchema(ctx.db.prisma, ctx.job, entity, stage.schema) : undefined;
+  const schema = stage.schema ? await ctx.recordSchemas.register(entity, describeRecordSchema(stage.schema)) : undefined;
   if (schema) {
     await ctx.run.setSchemaVersion(entity, schema.version);
     if (schema.created) ctx.logger.info({ entity, version: schema.version, fields: schema.fields.length }, 'record schema version registered');

@@ -1,30 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { PrismaClient } from '../core/database/database.ts';
+import type { RecordSchemaDescription, RegisteredRecordSchema } from '../core/jobs/record-schemas.ts';
 import type { ShapeChange } from '../core/jobs/job.ts';
+
+export type { RecordSchemaDescription, RegisteredRecordSchema } from '../core/jobs/record-schemas.ts';
 
 /** How deep field paths go ("displayProperties.name" is depth 2): deeper fields are rarely a job's business. */
 const maxDepth = 3;
-
-/** A record schema as the registry stores it. */
-export interface RecordSchemaDescription {
-  jsonSchema: Record<string, unknown>;
-  /** Declared field paths, parents before children. */
-  fields: string[];
-  /** The paths every record must have (a child only when its parent is required too). */
-  required: string[];
-  /** SHA-256 of the canonical JSON Schema. */
-  fingerprint: string;
-}
-
-/** A registered version of a job's record schema for one entity. */
-export interface RegisteredRecordSchema extends RecordSchemaDescription {
-  job: string;
-  entity: string;
-  version: number;
-  /** Whether this run registered it (the declaration changed since the last run). */
-  created: boolean;
-}
 
 type JsonSchemaNode = { type?: unknown; properties?: Record<string, JsonSchemaNode>; required?: string[]; anyOf?: JsonSchemaNode[] };
 
@@ -47,37 +29,6 @@ export function describeRecordSchema(schema: z.ZodType): RecordSchemaDescription
   };
   walk(jsonSchema as JsonSchemaNode, '', true, 1);
   return { jsonSchema, fields, required, fingerprint: createHash('sha256').update(canonicalJson(jsonSchema)).digest('hex') };
-}
-
-/**
- * Returns the registered version of `schema` for the job's entity, registering a new version (the last + 1) when
- * the declaration changed. The same declaration always gets the same version, whichever instance asks first.
- */
-export async function registerRecordSchema(prisma: PrismaClient, job: string, entity: string, schema: z.ZodType): Promise<RegisteredRecordSchema> {
-  const description = describeRecordSchema(schema);
-  for (let attempt = 0; ; attempt++) {
-    const existing = await prisma.recordSchema.findUnique({
-      where: { job_entity_fingerprint: { job, entity, fingerprint: description.fingerprint } },
-    });
-    if (existing) return { ...description, job, entity, version: existing.version, created: false };
-    const latest = await prisma.recordSchema.findFirst({ where: { job, entity }, orderBy: { version: 'desc' }, select: { version: true } });
-    try {
-      const created = await prisma.recordSchema.create({
-        data: {
-          job,
-          entity,
-          version: (latest?.version ?? 0) + 1,
-          fingerprint: description.fingerprint,
-          jsonSchema: description.jsonSchema as object,
-          fields: description.fields,
-        },
-      });
-      return { ...description, job, entity, version: created.version, created: true };
-    } catch (error) {
-      // Another instance registered a version at the same moment: read again.
-      if ((error as { code?: string }).code !== 'P2002' || attempt >= 3) throw error;
-    }
-  }
 }
 
 /**

@@ -11,9 +11,11 @@ import { buildTesseraSchema } from '../../src/schema/build-schema.ts';
 import { createEventBus } from '../../src/core/pubsub.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { loadPlugins } from '../../src/core/plugins/load-plugins.ts';
+import { serviceHandle } from '../../src/core/plugins/handles.ts';
+import { builtInPlugins } from '../../src/plugins/index.ts';
 import { startTestHost, type TestHost } from '../helpers/test-host.ts';
 import { query } from '../helpers/graphql-client.ts';
-import { lifecycle } from '../fixtures/plugins/hello-plugin.ts';
+import { helloService, lifecycle } from '../fixtures/plugins/hello-plugin.ts';
 
 const helloPath = './test/fixtures/plugins/hello-plugin.ts';
 const logger = createLogger('silent');
@@ -25,7 +27,7 @@ function plugin(name: string, extra: Partial<PluginDefinition> = {}): PluginDefi
 async function startFailure(plugins: (string | PluginDefinition)[], env: Record<string, string> = {}): Promise<TesseraError> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-host-'));
   try {
-    await Host.start({ plugins, logger, env: { TESSERA_DATA_DIR: dataDir, ...env } });
+    await Host.start({ plugins, builtIns: builtInPlugins, logger, env: { TESSERA_DATA_DIR: dataDir, ...env } });
   } catch (error) {
     expect(error).toBeInstanceOf(TesseraError);
     return error as TesseraError;
@@ -39,7 +41,8 @@ describe('the plugin host refuses to start, naming the plugin and the fix', () =
   it('for an unknown plugin', async () => {
     const error = await startFailure(['game', 'weather']);
     expect(error.code).toBe('PLUGIN_UNKNOWN');
-    expect(error.message).toContain("plugin 'weather': unknown plugin. Built-in plugins: game");
+    expect(error.message).toContain("plugin 'weather': not a built-in plugin (built-ins: game) and no package of that name is installed");
+    expect(error.message).toContain('npm install weather');
   });
 
   it('for a missing dependency', async () => {
@@ -87,11 +90,11 @@ describe('the plugin host refuses to start, naming the plugin and the fix', () =
     expect(badJob.message).toContain("must be named 'jobs:<job>'");
   });
 
-  it('for a plugin whose database schema was never migrated', async () => {
-    const error = await startFailure([plugin('weather', { databaseSchema: 'weather' })]);
+  it('for a plugin whose migrations folder does not exist', async () => {
+    const error = await startFailure([plugin('weather', { database: { schema: 'weather', migrations: '/nonexistent/migrations' } })]);
     expect(error.code).toBe('PLUGIN_INVALID');
-    expect(error.message).toContain("plugin 'weather': declares the database schema 'weather', which the database does not have");
-    expect(error.message).toContain('prisma/schema/weather.prisma');
+    expect(error.message).toContain('plugin \'weather\': database.migrations "/nonexistent/migrations" is not a folder');
+    expect(error.message).toContain("new URL('./prisma/migrations', import.meta.url)");
   });
 
   it('for a module path that does not export a plugin', async () => {
@@ -115,8 +118,8 @@ describe('plugins load in dependency order', () => {
       dependsOn: ['hello'],
       init: (ctx) => {
         order.push('init consumer');
-        const hello = ctx.service<{ greet(name: string): string }>('hello');
-        expect(() => ctx.service('game')).toThrow("uses 'game' without declaring it: add 'game' to dependsOn.");
+        const hello = ctx.service(helloService);
+        expect(() => ctx.service(serviceHandle<unknown>('game'))).toThrow("uses 'game' without declaring it: add 'game' to dependsOn.");
         return { service: { welcome: hello.greet('consumer') }, close: () => void lifecycle.push('close consumer') };
       },
     });
@@ -155,11 +158,11 @@ describe('plugins load in dependency order', () => {
   it('reads TESSERA_PLUGINS, default all built-ins', async () => {
     test = await startTestHost('embedded', { env: { TESSERA_PLUGINS: `game, ${helloPath}` } });
     expect(test.host.plugins.map((started) => started.definition.name)).toEqual(['game', 'hello']);
-    expect((await loadPlugins(undefined)).map((loaded) => loaded.name)).toEqual(['game']);
+    expect((await loadPlugins(undefined, { builtIns: builtInPlugins })).map((loaded) => loaded.name)).toEqual(['game']);
   });
 
   it("builds each plugin's part of the schema on its own", async () => {
-    const [game, hello] = await loadPlugins(['game', helloPath]);
+    const [game, hello] = await loadPlugins(['game', helloPath], { builtIns: builtInPlugins });
     const bus = createEventBus({ redisUrl: undefined, logger });
     const gameOnly = printSchema(await buildTesseraSchema([game as PluginDefinition], bus));
     const helloOnly = printSchema(await buildTesseraSchema([hello as PluginDefinition], bus));

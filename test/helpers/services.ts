@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { randomUUID } from 'node:crypto';
+import { createThrowawayDatabase } from '../../src/testing/index.ts';
 
 /**
  * The real services tests may use. Without TEST_DATABASE_URL / REDIS_URL the suites that need them are not
@@ -21,20 +20,5 @@ export const backends: Backend[] = postgresUrl ? ['embedded', 'postgres'] : ['em
 /** Creates an empty database on the test server and returns its URL and a function that drops it. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `tessera_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  return createThrowawayDatabase(postgresUrl);
 }

@@ -1,56 +1,43 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Host, type HostOptions } from '../../src/cli/host.ts';
+import type { HostOptions } from '../../src/cli/host.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { startServer, type TesseraServer } from '../../src/server/http-server.ts';
-import { createPostgresDatabase, type Backend } from './services.ts';
+import { createTestHost, type TestHost as KitTestHost } from '../../src/testing/index.ts';
+import type { TesseraServer } from '../../src/server/http-server.ts';
+import { postgresUrl, type Backend } from './services.ts';
 
-export interface TestHost {
-  host: Host;
+export interface TestHost extends KitTestHost {
   /** Stops the host (and its server if started), then removes its database. */
   close(): Promise<void>;
   serve(): Promise<TesseraServer>;
 }
 
 /**
- * Boots a host with only the plugins under test on a throwaway database: a fresh embedded data directory, or a
- * fresh database on the test Postgres server. Nothing is shared between tests.
+ * The plugin test kit's host (tessera/testing) on either backend: a fresh embedded data directory, or a fresh
+ * database on the test Postgres server, dropped at close. Nothing is shared between tests.
  */
-export async function startTestHost(backend: Backend, options: Omit<HostOptions, 'env'> & { env?: Record<string, string> } = {}): Promise<TestHost> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-test-'));
-  const postgres = backend === 'postgres' ? await createPostgresDatabase() : undefined;
-  const env: NodeJS.ProcessEnv = {
-    TESSERA_DATA_DIR: dataDir,
+export async function startTestHost(
+  backend: Backend,
+  options: Omit<HostOptions, 'env' | 'builtIns'> & { env?: Record<string, string> } = {},
+): Promise<TestHost> {
+  const env: Record<string, string> = {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    TESSERA_SAMPLE_DATA: 'false',
     // Suites about other things read runs anonymously; the security suites set their own role.
     TESSERA_ANONYMOUS_ROLE: 'analyst',
-    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
     ...options.env,
   };
-  let host: Host;
-  try {
-    host = await Host.start({ ...options, env, logger: options.logger ?? createLogger((env.LOG_LEVEL as 'silent') ?? 'silent') });
-  } catch (error) {
-    await postgres?.drop();
-    await fs.rm(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-  let server: TesseraServer | undefined;
-  return {
-    host,
-    async serve() {
-      server ??= await startServer(host, { port: 0, host: '127.0.0.1' });
-      return server;
-    },
-    async close() {
-      if (server) await server.stop();
-      else await host.stop();
-      await postgres?.drop();
-      await fs.rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  const kit = await createTestHost({
+    ...(options.plugins ? { plugins: options.plugins } : {}),
+    env,
+    ...(backend === 'postgres' ? { postgres: requirePostgres() } : {}),
+    ...(options.pluginConfig ? { pluginConfig: options.pluginConfig } : {}),
+    ...(options.jobWorker !== undefined ? { jobWorker: options.jobWorker } : {}),
+    logger: options.logger ?? createLogger((env.LOG_LEVEL as 'silent') ?? 'silent'),
+  });
+  return { ...kit, close: () => kit.stop() };
+}
+
+function requirePostgres(): string {
+  if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
+  return postgresUrl;
 }
 
 /** Test config for the game plugin: the sample manifest, small batches, fast retries. */

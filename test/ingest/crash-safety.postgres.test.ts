@@ -5,7 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresDatabase, postgresUrl } from '../helpers/services.ts';
 import { projectRoot, runCli } from '../helpers/cli.ts';
-import { writeGeneratedManifest } from '../helpers/generated-manifest.ts';
+import { writeGeneratedManifest } from '../../src/plugins/game/test/helpers/generated-manifest.ts';
 
 const tables = ['item', 'item_text', 'vendor', 'vendor_text', 'vendor_sale', 'vendor_sale_cost'];
 

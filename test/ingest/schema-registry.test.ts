@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/services.ts';
 import { query } from '../helpers/graphql-client.ts';
 import { startTestHost, type TestHost } from '../helpers/test-host.ts';
-import { describeRecordSchema, registerRecordSchema } from '../../src/ingest/schema-registry.ts';
+import { describeRecordSchema } from '../../src/ingest/schema-registry.ts';
+import { registerRecordSchema } from '../../src/core/jobs/record-schemas.ts';
 import { quoteRecord } from '../fixtures/plugins/feed-plugin.ts';
 
 describe('describeRecordSchema', () => {
@@ -38,16 +39,16 @@ describe.each(backends)('the record schema registry (%s)', (backend) => {
   it('versions a changed declaration, and gives a known one its version back', async () => {
     test = await startTestHost(backend);
     const { prisma } = test.host.db;
-    const first = await registerRecordSchema(prisma, 'x:job', 'quote', quoteRecord);
+    const first = await registerRecordSchema(prisma, 'x:job', 'quote', describeRecordSchema(quoteRecord));
     expect(first).toMatchObject({ version: 1, created: true });
-    expect(await registerRecordSchema(prisma, 'x:job', 'quote', quoteRecord)).toMatchObject({ version: 1, created: false });
-    const widened = await registerRecordSchema(prisma, 'x:job', 'quote', quoteRecord.extend({ volume: z.number() }));
+    expect(await registerRecordSchema(prisma, 'x:job', 'quote', describeRecordSchema(quoteRecord))).toMatchObject({ version: 1, created: false });
+    const widened = await registerRecordSchema(prisma, 'x:job', 'quote', describeRecordSchema(quoteRecord.extend({ volume: z.number() })));
     expect(widened).toMatchObject({ version: 2, created: true });
-    expect(await registerRecordSchema(prisma, 'x:job', 'quote', quoteRecord)).toMatchObject({ version: 1, created: false });
+    expect(await registerRecordSchema(prisma, 'x:job', 'quote', describeRecordSchema(quoteRecord))).toMatchObject({ version: 1, created: false });
     // Versions are per job and entity.
-    expect(await registerRecordSchema(prisma, 'x:job', 'bar', quoteRecord)).toMatchObject({ version: 1, created: true });
+    expect(await registerRecordSchema(prisma, 'x:job', 'bar', describeRecordSchema(quoteRecord))).toMatchObject({ version: 1, created: true });
     const concurrent = await Promise.all(
-      [1, 2, 3].map(() => registerRecordSchema(prisma, 'x:job', 'quote', quoteRecord.extend({ open: z.number() }))),
+      [1, 2, 3].map(() => registerRecordSchema(prisma, 'x:job', 'quote', describeRecordSchema(quoteRecord.extend({ open: z.number() })))),
     );
     expect(concurrent.map((entry) => entry.version)).toEqual([3, 3, 3]);
   });

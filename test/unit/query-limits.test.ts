@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getIntrospectionQuery, parse, specifiedRules, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { loadPlugins } from '../../src/core/plugins/load-plugins.ts';
+import { builtInPlugins } from '../../src/plugins/index.ts';
 import { buildTesseraSchema } from '../../src/schema/build-schema.ts';
 import { createEventBus } from '../../src/core/pubsub.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -23,7 +24,7 @@ const limits: QueryLimits = defaultQueryLimits;
 let schema: GraphQLSchema;
 
 beforeAll(async () => {
-  const [game] = await loadPlugins(['game']);
+  const [game] = await loadPlugins(['game'], { builtIns: builtInPlugins });
   schema = await buildTesseraSchema([game!], createEventBus({ redisUrl: undefined, logger: createLogger('silent') }));
 });
 

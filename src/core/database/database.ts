@@ -12,8 +12,11 @@ export type QueryListener = (sql: string) => void;
 /** One database for the whole process: Prisma for reads and ordinary writes, the pg pool for bulk SQL. */
 export interface Database {
   kind: 'embedded' | 'server';
+  /** The host's own client: core models only (runs, keys, audit). Plugins get theirs through `PluginDatabase`. */
   prisma: PrismaClient;
   pool: pg.Pool;
+  /** The Prisma driver adapter over `pool`, shared by the host's and every plugin's client. */
+  adapter: PrismaPg;
   /** Calls `listener` with the text of every SQL statement sent (tests count statements; metrics time them). */
   onQuery(listener: QueryListener): () => void;
   /** Resolves when the database answers `SELECT 1`. */
@@ -63,12 +66,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 1_000 } : {}),
   });
   pool.on('error', (error) => options.logger.error({ err: error }, 'idle database connection failed'));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const adapter = new PrismaPg(pool);
+  const prisma = new PrismaClient({ adapter });
 
   const database: Database = {
     kind: embedded ? 'embedded' : 'server',
     prisma,
     pool,
+    adapter,
     onQuery(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

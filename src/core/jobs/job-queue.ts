@@ -1,5 +1,6 @@
 import type { IngestRun } from '../../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
+import type { PluginDatabase } from '../database/plugin-database.ts';
 import type { JobDefinition } from './job.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
@@ -10,6 +11,8 @@ export interface RegisteredJob {
   /** The owning plugin's validated config. */
   config: unknown;
   logger: Logger;
+  /** The owning plugin's view of the database, handed to the job's runs. */
+  db: PluginDatabase;
 }
 
 export type RunTrigger = 'cli' | 'start' | 'api' | 'schedule';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
-import type { Database } from '../database/database.ts';
+import type { PluginDatabase } from '../database/plugin-database.ts';
+import type { RecordSchemaRegistry } from './record-schemas.ts';
 
 /** Counters a job reports; they add up across calls. */
 export interface RunCounts {
@@ -72,7 +73,10 @@ export interface JobContext<TConfig> {
   job: string;
   config: TConfig;
   logger: Logger;
-  db: Database;
+  /** The owning plugin's database: its own Prisma client (`ctx.db.client(PrismaClient)`) and the pool for bulk SQL. */
+  db: PluginDatabase;
+  /** Versions the job's record schemas (the ingest pipeline registers each stage's schema here). */
+  recordSchemas: RecordSchemaRegistry;
   run: RunReporter;
   cursor: JobCursorStore;
   /** Aborted when the run is cancelled or the process shuts down; pass it to fetches and check it between batches. */

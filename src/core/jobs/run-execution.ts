@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { z } from 'zod';
 import type { IngestRun, Prisma } from '../../generated/prisma/client.ts';
 import type { Database } from '../database/database.ts';
 import type { EventBus } from '../pubsub.ts';
@@ -7,6 +8,7 @@ import type { CommittedChange, InvalidRecordInput, JobContext, JobCursorStore, R
 import { ingestChangeTopic, ingestRunUpdatedTopic, toRunEvent, type EntityStats, type IngestChangeEvent } from './run-events.ts';
 import type { RegisteredJob, RunTrigger } from './job-queue.ts';
 import { backoffDelay, isRetryable, resolveRetryPolicy, type RetryPolicy } from './retry-policy.ts';
+import { recordSchemaRegistry } from './record-schemas.ts';
 
 /** This process, as recorded on the runs it executes. */
 export const workerId = `${os.hostname()}:${process.pid}`;
@@ -217,7 +219,8 @@ export class RunExecutor {
         job: job.definition.name,
         config: job.config,
         logger,
-        db: this.db,
+        db: job.db,
+        recordSchemas: recordSchemaRegistry(this.db.prisma, job.definition.name),
         run: reporter,
         cursor: cursorStore(this.db, job.definition.name),
         signal: controller.signal,
@@ -294,7 +297,20 @@ export class RunExecutor {
 }
 
 function parseOptions(job: RegisteredJob, rawOptions: unknown): unknown {
-  const parsed = job.definition.options.safeParse(rawOptions ?? {});
+  const schema = job.definition.options;
+  // A misspelt option would otherwise be dropped silently and the run done with the default.
+  if (schema instanceof z.ZodObject && rawOptions !== null && typeof rawOptions === 'object') {
+    const accepted = Object.keys(schema.shape);
+    const unknown = Object.keys(rawOptions).filter((key) => !accepted.includes(key));
+    if (unknown.length > 0) {
+      throw new TesseraError(
+        ErrorCode.JOB_OPTIONS_INVALID,
+        `Invalid options for job '${job.definition.name}': unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `'${key}'`).join(', ')}; ` +
+          `it takes ${accepted.length > 0 ? accepted.map((key) => `'${key}'`).join(', ') : 'no options'}.`,
+      );
+    }
+  }
+  const parsed = schema.safeParse(rawOptions ?? {});
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; ');
   throw new TesseraError(ErrorCode.JOB_OPTIONS_INVALID, `Invalid options for job '${job.definition.name}': ${problems}.`);

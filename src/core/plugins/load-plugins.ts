@@ -1,25 +1,38 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { builtInPlugins } from '../../plugins/index.ts';
-import { ErrorCode } from '../errors.ts';
+import { ErrorCode, errorMessage } from '../errors.ts';
 import type { PluginDefinition } from './define-plugin.ts';
 import { checkPlugin } from './check-plugin.ts';
 import { PluginError } from './plugin-errors.ts';
 
-/** A plugin to enable: a built-in name, a module path, or a definition given directly (tests, embedders). */
+/** A plugin to enable: a built-in name, a module path, a package name, or a definition given directly (tests, embedders). */
 export type PluginSource = string | PluginDefinition;
 
+/** Built-in plugins by name, each loaded on demand; the CLI passes the host's list in. */
+export type BuiltInPlugins = Readonly<Record<string, () => Promise<{ default: PluginDefinition }>>>;
+
+export interface LoadPluginsOptions {
+  /** Plugins that can be named alone (`game`); also the default list when `sources` is undefined. */
+  builtIns?: BuiltInPlugins;
+  /** Where module paths and package names are resolved from (default: the working directory). */
+  cwd?: string;
+}
+
 /**
- * Loads and checks the plugins named in `sources` (default: every built-in), in the given order.
- * A source with a `/` or starting with `.` is a module path, resolved from `cwd`.
+ * Loads and checks the plugins named in `sources` (default: every built-in), in the given order. A source that
+ * starts with `.` or `/` (or ends in .ts/.js) is a module path resolved from `cwd`; a built-in's name is the
+ * built-in; anything else is a package name (`@acme/tessera-weather`) resolved from `cwd`'s node_modules.
  */
-export async function loadPlugins(sources: readonly PluginSource[] | undefined, cwd = process.cwd()): Promise<PluginDefinition[]> {
-  const list = sources ?? Object.keys(builtInPlugins);
+export async function loadPlugins(sources: readonly PluginSource[] | undefined, options: LoadPluginsOptions = {}): Promise<PluginDefinition[]> {
+  const builtIns = options.builtIns ?? {};
+  const cwd = options.cwd ?? process.cwd();
+  const list = sources ?? Object.keys(builtIns);
   const plugins: PluginDefinition[] = [];
   const origins = new Map<string, string>();
   for (const source of list) {
     const origin = typeof source === 'string' ? source : `<${source.name}>`;
-    const plugin = checkPlugin(typeof source === 'string' ? await importPlugin(source, cwd) : source, origin);
+    const plugin = checkPlugin(typeof source === 'string' ? await importPlugin(source, builtIns, cwd) : source, origin);
     const previous = origins.get(plugin.name);
     if (previous !== undefined) {
       throw new PluginError(
@@ -28,32 +41,49 @@ export async function loadPlugins(sources: readonly PluginSource[] | undefined, 
         `enabled twice (from ${previous} and ${origin}): list it once in TESSERA_PLUGINS, or rename one of the two.`,
       );
     }
+    const sharing = plugin.database && plugins.find((other) => other.database?.schema === plugin.database?.schema);
+    if (sharing) {
+      throw new PluginError(
+        ErrorCode.PLUGIN_INVALID,
+        plugin.name,
+        `its database schema '${plugin.database?.schema}' is already the schema of plugin '${sharing.name}': each plugin owns a schema of its own.`,
+      );
+    }
     origins.set(plugin.name, origin);
     plugins.push(plugin);
   }
   return plugins;
 }
 
-async function importPlugin(source: string, cwd: string): Promise<unknown> {
-  const isPath = source.startsWith('.') || source.includes('/') || source.includes(path.sep);
-  if (!isPath) {
-    const load = builtInPlugins[source];
-    if (!load) {
-      const known = Object.keys(builtInPlugins).join(', ');
-      throw new PluginError(
-        ErrorCode.PLUGIN_UNKNOWN,
-        source,
-        `unknown plugin. Built-in plugins: ${known}; a plugin of your own is named by its module path (e.g. ./plugins/weather/index.ts).`,
-      );
-    }
-    return (await load()).default;
-  }
-  const file = path.resolve(cwd, source);
+function isModulePath(source: string): boolean {
+  return source.startsWith('.') || path.isAbsolute(source) || /\.(ts|mts|js|mjs)$/.test(source);
+}
+
+async function importPlugin(source: string, builtIns: BuiltInPlugins, cwd: string): Promise<unknown> {
+  const builtIn = builtIns[source];
+  if (builtIn) return (await builtIn()).default;
+  const file = isModulePath(source) ? path.resolve(cwd, source) : resolvePackage(source, builtIns, cwd);
   let module: { default?: unknown; plugin?: unknown };
   try {
     module = (await import(pathToFileURL(file).href)) as { default?: unknown; plugin?: unknown };
   } catch (error) {
-    throw new PluginError(ErrorCode.PLUGIN_UNKNOWN, source, `cannot import ${file}: ${(error as Error).message}`, { cause: error });
+    throw new PluginError(ErrorCode.PLUGIN_UNKNOWN, source, `cannot import ${file}: ${errorMessage(error)}`, { cause: error });
   }
   return module.default ?? module.plugin;
+}
+
+/** A package's entry point as Node resolves it from `cwd` (its `exports`, else `main`). */
+function resolvePackage(name: string, builtIns: BuiltInPlugins, cwd: string): string {
+  try {
+    return createRequire(path.join(cwd, 'package.json')).resolve(name);
+  } catch (error) {
+    const known = Object.keys(builtIns).join(', ') || 'none';
+    throw new PluginError(
+      ErrorCode.PLUGIN_UNKNOWN,
+      name,
+      `not a built-in plugin (built-ins: ${known}) and no package of that name is installed in ${cwd} (${errorMessage(error)}): ` +
+        `install it (npm install ${name}) or name the plugin by its path (e.g. ./plugins/weather/index.ts).`,
+      { cause: error },
+    );
+  }
 }

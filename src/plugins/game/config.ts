@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { PluginConfigSpec } from '../../core/plugins/define-plugin.ts';
+import type { PluginConfigSpec } from 'tessera';
 
 /** Languages of the Bungie.net manifest (jsonWorldComponentContentPaths keys). */
 export const bungieLanguages = ['en', 'fr', 'es', 'es-mx', 'de', 'it', 'ja', 'pt-br', 'ru', 'pl', 'ko', 'zh-cht', 'zh-chs'] as const;

@@ -1,7 +1,8 @@
-import { definePlugin } from '../../core/plugins/define-plugin.ts';
+import { definePlugin } from 'tessera';
 import { gameConfig, type GameConfig } from './config.ts';
+import { PrismaClient } from './generated/prisma/client.ts';
 import { createGameService, type GameService } from './service.ts';
-import { createGameRequest } from './shared/game-request.ts';
+import { createGameRequest, type GameRequest } from './shared/game-request.ts';
 import { manifestJob, manifestLoaded } from './ingest/manifest.job.ts';
 import { ItemResolver, ItemRewardResolver } from './item/item.resolver.ts';
 import { ActivityResolver, ActivityRewardResolver } from './activity/activity.resolver.ts';
@@ -11,13 +12,13 @@ import { QuestResolver, QuestStepResolver } from './quest/quest.resolver.ts';
 import { AnalyticsResolver, QuestRewardStatResolver, RareItemResolver } from './analytics/analytics.resolver.ts';
 
 /** Destiny 2 definitions from the Bungie.net manifest: items, activities, locations, vendors, quests, currencies. */
-export default definePlugin<GameConfig, GameService>({
+export default definePlugin<GameConfig, GameService, GameRequest>({
   name: 'game',
   version: '1.0.0',
   host: '^1',
   description: 'Destiny 2 definitions from the Bungie.net manifest',
   config: gameConfig,
-  databaseSchema: 'game',
+  database: { schema: 'game', migrations: new URL('./prisma/migrations', import.meta.url) },
   graphql: {
     resolvers: [
       ItemResolver,
@@ -38,15 +39,15 @@ export default definePlugin<GameConfig, GameService>({
   },
   jobs: [manifestJob],
   init(ctx) {
-    const service = createGameService(ctx.db.prisma, ctx.config.languages[0] as string);
+    const prisma = ctx.db.client(PrismaClient);
     return {
-      service,
-      requestState: (request) => createGameRequest(ctx.db.prisma, ctx.config.languages, request),
+      service: createGameService(prisma, ctx.config.languages[0] as string),
+      requestState: (request) => createGameRequest(prisma, ctx.config.languages, request),
       async afterStart() {
         // A database without a complete manifest load (empty, or a first load cut short) gets the sample (or,
         // with BUNGIE_API_KEY, the live manifest), without blocking start-up.
-        if (!ctx.host.sampleData || (await manifestLoaded(ctx.db.prisma))) return;
-        const { run, done } = await ctx.jobs.start('game:manifest', {}, 'start');
+        if (!ctx.host.sampleData || (await manifestLoaded(ctx.jobs.cursor(manifestJob.name)))) return;
+        const { run, done } = await ctx.jobs.start(manifestJob.name, {}, 'start');
         ctx.logger.info({ runId: run.id, source: ctx.config.apiKey ? 'Bungie.net' : 'sample' }, 'no manifest loaded yet: loading it');
         done.catch((error: unknown) => ctx.logger.error({ err: error }, 'initial manifest load failed'));
       },

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../core/database/database.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
 
 /** What other plugins may ask the game plugin (they never read its tables). */
 export interface GameService {

@@ -1,12 +1,11 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../../core/request-context.ts';
-import { BadUserInputError } from '../../../core/errors.ts';
 import { ItemType, TierType, enumValue } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
 import { localize, type ItemRow, type Localized } from '../shared/rows.ts';
 import type { BungieLanguage } from '../config.ts';
 import { Item } from '../item/item.type.ts';
 import { QuestRewardStat, RareItem } from './analytics.type.ts';
+import { BadUserInputError, type RequestContext } from 'tessera';
 
 interface StatRow {
   hash: bigint;

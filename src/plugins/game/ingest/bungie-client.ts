@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Logger } from '../../../core/logger.ts';
-import { ErrorCode, UpstreamError } from '../../../ingest/errors.ts';
-import { fetchJson, type RetryPolicy } from '../../../ingest/fetch-json.ts';
+import { ErrorCode, UpstreamError, fetchJson, type Logger, type RetryPolicy } from 'tessera';
 
 /** Bungie.net PlatformErrorCodes that mean "slow down": retry after ThrottleSeconds. */
 const throttleCodes = new Set([31, 35, 36, 37, 51, 1672]);

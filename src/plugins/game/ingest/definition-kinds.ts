@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { Row } from '../../../ingest/upsert.ts';
 import { ItemType, TierType } from '../shared/enums.ts';
 import {
   activitySchema,
@@ -14,6 +13,7 @@ import {
   type VendorDefinition,
 } from './definition-schemas.ts';
 import type { TableName } from './tables.ts';
+import type { Row } from 'tessera';
 
 /** Sets of hashes loaded in a run, per definition type, to check references against. */
 export type KnownSet = 'items' | 'places' | 'destinations' | 'activities' | 'vendors';

@@ -1,10 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Logger } from '../../../core/logger.ts';
-import { ErrorCode, UpstreamError } from '../../../ingest/errors.ts';
 import type { GameConfig } from '../config.ts';
 import { BungieClient, checkBungieEnvelope, manifestSchema, type DestinyManifest } from './bungie-client.ts';
+import { ErrorCode, UpstreamError, type Logger } from 'tessera';
 
 /** Where a manifest comes from: Bungie.net (with an API key) or the sample shipped in the repo. */
 export interface ManifestSource {

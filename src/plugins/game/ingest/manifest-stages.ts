@@ -1,15 +1,22 @@
-import type { InvalidRecordInput, JobContext } from '../../../core/jobs/job.ts';
-import { ErrorCode, UpstreamError } from '../../../ingest/errors.ts';
-import type { PipelineStage } from '../../../ingest/pipeline.ts';
-import type { Source, SourceRecord } from '../../../ingest/sources/source.ts';
-import type { StepResult } from '../../../ingest/sources/source.ts';
-import { replaceChildren, upsertRows, type Row } from '../../../ingest/upsert.ts';
 import type { GameConfig } from '../config.ts';
 import type { DestinyManifest } from './bungie-client.ts';
 import { definitionKinds, kindNameOf, type DefinitionKind, type KnownSet, type RelationRow } from './definition-kinds.ts';
 import type { ManifestSource } from './manifest-source.ts';
 import { tables, type TableName } from './tables.ts';
 import { validateDefinition } from './validate-definition.ts';
+import {
+  ErrorCode,
+  UpstreamError,
+  replaceChildren,
+  upsertRows,
+  type InvalidRecordInput,
+  type JobContext,
+  type PipelineStage,
+  type Row,
+  type Source,
+  type SourceRecord,
+  type StepResult,
+} from 'tessera';
 
 type Known = Record<KnownSet, Set<number>>;
 

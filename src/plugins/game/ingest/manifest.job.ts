@@ -1,16 +1,15 @@
 import { z } from 'zod';
-import type { PrismaClient } from '../../../core/database/database.ts';
-import { definePipelineJob } from '../../../ingest/pipeline.ts';
 import { gameConfigSchema, type GameConfig } from '../config.ts';
 import { manifestStages } from './manifest-stages.ts';
 import { manifestSource } from './manifest-source.ts';
 import { tables } from './tables.ts';
+import { definePipelineJob, type JobCursorStore } from 'tessera';
 
 const cursorKeys = { version: 'manifestVersion', languages: 'languages' } as const;
 
 /** Whether a manifest load has completed (a cancelled or failed first load leaves no version behind). */
-export async function manifestLoaded(prisma: PrismaClient): Promise<boolean> {
-  return (await prisma.jobCursor.count({ where: { job: 'game:manifest', key: cursorKeys.version } })) > 0;
+export async function manifestLoaded(cursor: JobCursorStore): Promise<boolean> {
+  return (await cursor.get(cursorKeys.version)) !== undefined;
 }
 
 export const manifestJobOptions = z.object({

@@ -1,4 +1,4 @@
-import type { ColumnSpec, TableSpec } from '../../../ingest/upsert.ts';
+import type { ColumnSpec, TableSpec } from 'tessera';
 
 /** The game schema's tables as the pipeline writes them (columns as in prisma/schema/game.prisma). */
 const col = (name: string, type: ColumnSpec['type']): ColumnSpec => ({ name, type });

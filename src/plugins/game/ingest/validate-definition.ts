@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { InvalidRecordInput } from '../../../core/jobs/job.ts';
 import type { DefinitionKind } from './definition-kinds.ts';
+import type { InvalidRecordInput } from 'tessera';
 
 export type Validated<D> = { ok: true; definition: D } | { ok: false; invalid: InvalidRecordInput };
 

@@ -1,7 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import type { RequestContext } from '../../../core/request-context.ts';
-import { ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
-import { Prisma } from '../../../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { DestinyClass, ItemType, TierType, enumValue } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
@@ -22,6 +20,7 @@ import { Quest } from '../quest/quest.type.ts';
 import { Item, ItemConnection, ItemReward } from './item.type.ts';
 import { ItemFilter, ItemSort } from './item.args.ts';
 import { listItems } from './list-items.ts';
+import { ConnectionArgs, type Connection, type RequestContext } from 'tessera';
 
 type ItemNode = Localized<ItemRow>;
 

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
-import { connectionType } from '../../../schema/pagination.ts';
+import { connectionType } from 'tessera';
 
 @ObjectType({ description: 'A DestinyInventoryItemDefinition: weapon, armor, quest, quest step, currency, consumable…' })
 export class Item {

@@ -1,10 +1,10 @@
-import { Prisma } from '../../../generated/prisma/client.ts';
-import type { ConnectionArgs, Connection } from '../../../schema/pagination.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { GameRequest } from '../shared/game-request.ts';
 import { listLocalized, nameSql, type SortColumn } from '../shared/list-definitions.ts';
 import type { ItemRow, Localized } from '../shared/rows.ts';
 import type { BungieLanguage } from '../config.ts';
 import { ItemSortField, type ItemFilter, type ItemSort } from './item.args.ts';
+import type { Connection, ConnectionArgs } from 'tessera';
 
 export const itemTable = { table: '"game"."item"', textTable: '"game"."item_text"', textKey: 'item_hash' };
 

@@ -1,7 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, InputType, Query, Resolver, Root } from 'type-graphql';
-import { Prisma } from '../../../generated/prisma/client.ts';
-import type { RequestContext } from '../../../core/request-context.ts';
-import { ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { SortDirection } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
@@ -12,6 +10,7 @@ import { localize, localizeAll, type ActivityRow, type DestinationRow, type Loca
 import { Activity } from '../activity/activity.type.ts';
 import { Vendor } from '../vendor/vendor.type.ts';
 import { Destination, DestinationConnection, Place, PlaceConnection } from './location.type.ts';
+import { ConnectionArgs, type Connection, type RequestContext } from 'tessera';
 
 type DestinationNode = Localized<DestinationRow>;
 type PlaceNode = Localized<PlaceRow>;

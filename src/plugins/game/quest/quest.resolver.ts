@@ -1,7 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, InputType, Query, Resolver, Root } from 'type-graphql';
-import { Prisma } from '../../../generated/prisma/client.ts';
-import type { RequestContext } from '../../../core/request-context.ts';
-import { ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { ItemType, SortDirection } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
@@ -11,6 +9,7 @@ import { Item, ItemReward } from '../item/item.type.ts';
 import { ItemSortField } from '../item/item.args.ts';
 import { listItems } from '../item/list-items.ts';
 import { Quest, QuestConnection, QuestStep } from './quest.type.ts';
+import { ConnectionArgs, type Connection, type RequestContext } from 'tessera';
 
 type QuestNode = Localized<ItemRow>;
 

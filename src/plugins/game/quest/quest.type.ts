@@ -1,6 +1,6 @@
 import { Field, ObjectType, Int } from 'type-graphql';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
-import { connectionType } from '../../../schema/pagination.ts';
+import { connectionType } from 'tessera';
 
 @ObjectType({ description: 'A quest: an item of type QUEST whose setData lists its steps in order.' })
 export class Quest {

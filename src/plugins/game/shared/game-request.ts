@@ -1,11 +1,10 @@
 import type DataLoader from 'dataloader';
-import type { PrismaClient } from '../../../core/database/database.ts';
-import type { RequestContext } from '../../../core/request-context.ts';
-import { compositeGroupLoader, groupLoader, uniqueLoader } from '../../../schema/loaders.ts';
-import { pluginRequestState } from '../../../core/plugins/define-plugin.ts';
 import type { BungieLanguage } from '../config.ts';
 import { pickLanguage } from './language.ts';
 import type * as Rows from './rows.ts';
+import { compositeGroupLoader, groupLoader, requestState, uniqueLoader, type RequestContext } from 'tessera';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { gameRequestState } from '../api.ts';
 
 /** Per-request state of the game plugin: the loaders of every relation and the request's languages. */
 export interface GameRequest {
@@ -19,7 +18,7 @@ export interface GameRequest {
 export type GameLoaders = ReturnType<typeof createLoaders>;
 
 export function gameRequest(context: RequestContext): GameRequest {
-  return pluginRequestState<GameRequest>(context, 'game');
+  return requestState(context, gameRequestState);
 }
 
 export function createGameRequest(prisma: PrismaClient, languages: readonly BungieLanguage[], context: RequestContext): GameRequest {

@@ -1,5 +1,5 @@
 import { bungieLanguages, type BungieLanguage } from '../config.ts';
-import { BadUserInputError } from '../../../core/errors.ts';
+import { BadUserInputError } from 'tessera';
 
 // Regional tags that Bungie names differently.
 const regionalAliases: Record<string, BungieLanguage> = {

@@ -1,12 +1,10 @@
-import { Prisma } from '../../../generated/prisma/client.ts';
-import type { PrismaClient } from '../../../core/database/database.ts';
-import { paginate, type ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
-import { BadUserInputError } from '../../../core/errors.ts';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import { SortDirection } from './enums.ts';
 import type DataLoader from 'dataloader';
 import type { BungieLanguage } from '../config.ts';
 import type { GameRequest } from './game-request.ts';
 import { localizeAligned, type Localized } from './rows.ts';
+import { BadUserInputError, paginate, type Connection, type ConnectionArgs } from 'tessera';
 
 /** A definition table and its texts table, e.g. game.item and game.item_text (item_hash). */
 export interface DefinitionTable {

@@ -1,4 +1,4 @@
-import type * as Prisma from '../../../generated/prisma/client.ts';
+import type * as Prisma from '../generated/prisma/client.ts';
 import type { BungieLanguage } from '../config.ts';
 
 /** Rows as the loaders return them: definitions come with their texts in the request's languages. */

@@ -1,7 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, InputType, Query, Resolver, Root } from 'type-graphql';
-import { Prisma } from '../../../generated/prisma/client.ts';
-import type { RequestContext } from '../../../core/request-context.ts';
-import { ConnectionArgs, type Connection } from '../../../schema/pagination.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
 import { SortDirection } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
@@ -21,6 +19,7 @@ import {
 import { Item } from '../item/item.type.ts';
 import { Destination } from '../location/location.type.ts';
 import { SaleCost, Vendor, VendorConnection, VendorSale } from './vendor.type.ts';
+import { ConnectionArgs, type Connection, type RequestContext } from 'tessera';
 
 type VendorNode = Localized<VendorRow>;
 

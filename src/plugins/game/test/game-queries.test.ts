@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/services.ts';
-import { gameTestConfig, startTestHost, type TestHost } from '../helpers/test-host.ts';
-import { graphql, query } from '../helpers/graphql-client.ts';
-import { sampleDefinitions } from '../helpers/sample.ts';
-import type { TesseraServer } from '../../src/server/http-server.ts';
+import { backends, query, startGameHost, type GameTestHost } from './helpers/game-test-host.ts';
+import { sampleDefinitions } from './helpers/sample.ts';
 
 const items = sampleDefinitions('en', 'DestinyInventoryItemDefinition');
 const itemsFr = sampleDefinitions('fr', 'DestinyInventoryItemDefinition');
@@ -21,23 +18,21 @@ const NESSUS = 136787852;
 const MOON = 261322485;
 
 describe.each(backends)('game queries (%s)', (backend) => {
-  let test: TestHost;
-  let server: TesseraServer;
+  let test: GameTestHost;
 
   beforeAll(async () => {
-    test = await startTestHost(backend, { plugins: ['game'], pluginConfig: gameTestConfig() });
+    test = await startGameHost(backend);
     const run = await test.host.runJob('game:manifest', {}, 'cli');
     expect(run.status).toBe('completed_with_errors');
-    server = await test.serve();
   });
   afterAll(async () => {
-    await test.close();
+    await test.stop();
   });
 
   it('reads every item field, with hashes above 2^31 intact', async () => {
     const source = items[GJALLARHORN] as Record<string, any>;
     const data = await query<{ item: Record<string, unknown> }>(
-      server,
+      test,
       `query($hash: BungieHash!) { item(hash: $hash) {
         hash index redacted name description flavorText icon screenshot lang
         itemType itemSubType tierType type tier classType isCurrency
@@ -75,46 +70,46 @@ describe.each(backends)('game queries (%s)', (backend) => {
       questlineItemHash: null,
     });
     const big = Object.values(items).find((item) => item.hash > 2 ** 31) as Record<string, any>;
-    const bigItem = await query<{ item: { hash: number; name: string } }>(server, `{ item(hash: "${big.hash}") { hash name } }`);
+    const bigItem = await query<{ item: { hash: number; name: string } }>(test, `{ item(hash: "${big.hash}") { hash name } }`);
     expect(bigItem.item).toEqual({ hash: big.hash, name: big.displayProperties.name });
   });
 
   it('refuses an invalid hash with a clear error and returns null for an unknown one', async () => {
-    const bad = await graphql(server, '{ item(hash: "4294967296") { hash } }');
+    const bad = await test.post('{ item(hash: "4294967296") { hash } }');
     expect(bad.body.errors?.[0]?.message).toContain('expected an integer from 0 to 4294967295');
     expect(bad.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const badVariable = await graphql(server, 'query($hash: BungieHash!) { item(hash: $hash) { hash } }', { hash: -5 });
+    const badVariable = await test.post('query($hash: BungieHash!) { item(hash: $hash) { hash } }', { hash: -5 });
     expect(badVariable.status).toBe(400);
     expect(badVariable.body.errors?.[0]?.message).toContain('Invalid BungieHash -5');
     expect(badVariable.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const missing = await query<{ item: null }>(server, '{ item(hash: 1) { hash } }');
+    const missing = await query<{ item: null }>(test, '{ item(hash: 1) { hash } }');
     expect(missing.item).toBeNull();
   });
 
   it('localizes by argument, by Accept-Language, and falls back to the default language', async () => {
     const french = itemsFr[GLIMMER]?.displayProperties.name as string;
     expect(french).not.toBe('Glimmer');
-    const byArgument = await query<{ item: { name: string; lang: string } }>(server, `{ item(hash: ${GLIMMER}, lang: "fr") { name lang } }`);
+    const byArgument = await query<{ item: { name: string; lang: string } }>(test, `{ item(hash: ${GLIMMER}, lang: "fr") { name lang } }`);
     expect(byArgument.item).toEqual({ name: french, lang: 'fr' });
     const byHeader = await query<{ item: { name: string } }>(
-      server,
+      test,
       `{ item(hash: ${GLIMMER}) { name } }`,
       {},
       { 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5' },
     );
     expect(byHeader.item.name).toBe(french);
     const notLoaded = await query<{ item: { name: string; lang: string } }>(
-      server,
+      test,
       `{ item(hash: ${GLIMMER}) { name lang } }`,
       {},
       { 'accept-language': 'de-DE' },
     );
     expect(notLoaded.item).toEqual({ name: 'Glimmer', lang: 'en' });
-    const unknown = await graphql(server, `{ item(hash: ${GLIMMER}, lang: "xx") { name } }`);
+    const unknown = await test.post(`{ item(hash: ${GLIMMER}, lang: "xx") { name } }`);
     expect(unknown.body.errors?.[0]?.message).toContain('Unknown language "xx"');
     // Children inherit the language of their parent.
     const withRewards = await query<{ item: { rewards: { quantity: number; item: { hash: number } }[] } }>(
-      server,
+      test,
       `{ item(hash: ${THE_WHISPER_QUEST}) { rewards { quantity item { hash } } } }`,
     );
     expect(withRewards.item.rewards.map((reward) => reward.item.hash)).toEqual(
@@ -123,7 +118,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
         .map((reward: { itemHash: number }) => reward.itemHash),
     );
     const nested = await query<{ vendor: { name: string; sales: { costs: { currency: { name: string } }[] }[] } }>(
-      server,
+      test,
       `{ vendor(hash: ${ZAVALA}, lang: "fr") { name sales { costs { currency { name } } } } }`,
     );
     expect(nested.vendor.name).toBe(sampleDefinitions('fr', 'DestinyVendorDefinition')[ZAVALA]?.displayProperties.name);
@@ -144,22 +139,22 @@ describe.each(backends)('game queries (%s)', (backend) => {
         edges: { cursor: string; node: { name: string } }[];
       };
     };
-    const first = await query<Page>(server, page, { first: 10 });
+    const first = await query<Page>(test, page, { first: 10 });
     expect(first.items.totalCount).toBe(exotics.length);
     expect(first.items.edges.map((edge) => edge.node.name)).toEqual(expected.slice(0, 10));
     expect(first.items.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const second = await query<Page>(server, page, { first: 10, after: first.items.pageInfo.endCursor });
+    const second = await query<Page>(test, page, { first: 10, after: first.items.pageInfo.endCursor });
     expect(second.items.edges.map((edge) => edge.node.name)).toEqual(expected.slice(10, 20));
     expect(second.items.pageInfo.hasPreviousPage).toBe(true);
-    const back = await query<Page>(server, page, { last: 5, before: second.items.pageInfo.startCursor });
+    const back = await query<Page>(test, page, { last: 5, before: second.items.pageInfo.startCursor });
     expect(back.items.edges.map((edge) => edge.node.name)).toEqual(expected.slice(5, 10));
 
-    const search = await query<{ items: { nodes: { name: string }[] } }>(server, '{ items(filter: { nameContains: "HORN" }) { nodes { name } } }');
+    const search = await query<{ items: { nodes: { name: string }[] } }>(test, '{ items(filter: { nameContains: "HORN" }) { nodes { name } } }');
     expect(search.items.nodes.map((node) => node.name)).toContain('Gjallarhorn');
     expect(search.items.nodes.every((node) => node.name.toLowerCase().includes('horn'))).toBe(true);
 
     const byTier = await query<{ items: { nodes: { tierType: number; hash: number }[] } }>(
-      server,
+      test,
       '{ items(first: 500, sort: { field: TIER, direction: DESC }, filter: { minTier: RARE }) { nodes { tierType hash } } }',
     );
     const tiers = byTier.items.nodes.map((node) => node.tierType);
@@ -167,22 +162,22 @@ describe.each(backends)('game queries (%s)', (backend) => {
     expect(Math.min(...tiers)).toBe(4);
 
     const currencies = await query<{ currencies: { totalCount: number; nodes: { isCurrency: boolean; hash: number }[] } }>(
-      server,
+      test,
       '{ currencies(first: 50) { totalCount nodes { isCurrency hash } } }',
     );
     expect(currencies.currencies.totalCount).toBe(Object.values(items).filter((item) => item.itemType === 1).length);
     expect(currencies.currencies.nodes.map((node) => node.hash)).toContain(GLIMMER);
 
-    const tooMany = await graphql(server, '{ items(first: 501) { totalCount } }');
+    const tooMany = await test.post('{ items(first: 501) { totalCount } }');
     expect(tooMany.body.errors?.[0]?.message).toContain('between 0 and 500');
-    const badCursor = await graphql(server, '{ items(after: "not-a-cursor") { totalCount } }');
+    const badCursor = await test.post('{ items(after: "not-a-cursor") { totalCount } }');
     expect(badCursor.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('reads vendors, their sales and costs, and the vendors selling an item', async () => {
     const source = vendors[ZAVALA] as Record<string, any>;
     const data = await query<{ vendor: Record<string, any> }>(
-      server,
+      test,
       `{ vendor(hash: ${ZAVALA}) {
         hash index redacted name description subtitle icon vendorIdentifier enabled visible factionHash resetIntervalMinutes
         locations { hash name }
@@ -223,24 +218,24 @@ describe.each(backends)('game queries (%s)', (backend) => {
 
     const sellers = Object.values(vendors).filter((vendor) => vendor.itemList.some((sale: { itemHash: number }) => sale.itemHash === GJALLARHORN));
     const soldBy = await query<{ item: { soldBy: { vendor: { name: string } }[] } }>(
-      server,
+      test,
       `{ item(hash: ${GJALLARHORN}) { soldBy { vendor { name } } } }`,
     );
     expect(soldBy.item.soldBy.map((sale) => sale.vendor.name).sort()).toEqual(sellers.map((vendor) => vendor.displayProperties.name).sort());
 
     const list = await query<{ vendors: { totalCount: number; nodes: { name: string }[] } }>(
-      server,
+      test,
       `{ vendors(first: 100, filter: { sellsItemHash: ${GJALLARHORN} }) { totalCount nodes { name } } }`,
     );
     expect(list.vendors.totalCount).toBe(sellers.length);
-    const all = await query<{ vendors: { totalCount: number } }>(server, '{ vendors { totalCount } }');
+    const all = await query<{ vendors: { totalCount: number } }>(test, '{ vendors { totalCount } }');
     expect(all.vendors.totalCount).toBe(Object.keys(vendors).length);
   });
 
   it('reads activities with destination, place and rewards, and the activities rewarding an item', async () => {
     const source = activities[ARMS_DEALER] as Record<string, any>;
     const data = await query<{ activity: Record<string, any> }>(
-      server,
+      test,
       `{ activity(hash: ${ARMS_DEALER}) {
         hash index redacted name description icon activityTypeHash activityLightLevel tier isPvP isPlaylist pgcrImage releaseTime activityModeTypes
         destination { hash name } place { hash name }
@@ -275,17 +270,17 @@ describe.each(backends)('game queries (%s)', (backend) => {
       ),
     );
     const byItem = await query<{ item: { rewardedBy: { activity: { hash: number } }[] } }>(
-      server,
+      test,
       `{ item(hash: ${rewarded}) { rewardedBy { activity { hash } } } }`,
     );
     expect(new Set(byItem.item.rewardedBy.map((reward) => reward.activity.hash))).toEqual(new Set(expected.map((activity) => activity.hash)));
     const filtered = await query<{ activities: { totalCount: number } }>(
-      server,
+      test,
       `{ activities(filter: { rewardsItemHash: ${rewarded} }) { totalCount } }`,
     );
     expect(filtered.activities.totalCount).toBe(expected.length);
     const pvp = await query<{ activities: { totalCount: number; nodes: { isPvP: boolean }[] } }>(
-      server,
+      test,
       '{ activities(first: 100, filter: { isPvP: true }) { totalCount nodes { isPvP } } }',
     );
     expect(pvp.activities.totalCount).toBe(Object.values(activities).filter((activity) => activity.isPvP).length);
@@ -295,7 +290,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
   it('reads destinations and places both ways', async () => {
     const source = destinations[NESSUS] as Record<string, any>;
     const data = await query<{ destination: Record<string, any> }>(
-      server,
+      test,
       `{ destination(hash: ${NESSUS}) { hash index redacted name description icon defaultFreeroamActivityHash place { hash } activities { hash } vendors { hash } } }`,
     );
     expect(data.destination).toMatchObject({
@@ -321,7 +316,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
         .sort(),
     );
     const moon = await query<{ place: Record<string, any> }>(
-      server,
+      test,
       `{ place(hash: ${MOON}) { hash index redacted name description icon destinations { hash } } }`,
     );
     expect(moon.place).toMatchObject({
@@ -339,7 +334,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
         .sort(),
     );
     const lists = await query<{ destinations: { totalCount: number }; places: { totalCount: number; nodes: { name: string }[] } }>(
-      server,
+      test,
       `{ destinations(filter: { placeHash: ${MOON} }) { totalCount } places(sort: { field: NAME, direction: DESC }, first: 3) { totalCount nodes { name } } }`,
     );
     expect(lists.destinations.totalCount).toBe(Object.values(destinations).filter((destination) => destination.placeHash === MOON).length);
@@ -351,7 +346,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
   it('reads quests, their steps and rewards, both ways', async () => {
     const source = items[THE_WHISPER_QUEST] as Record<string, any>;
     const data = await query<{ quest: Record<string, any> }>(
-      server,
+      test,
       `{ quest(hash: ${THE_WHISPER_QUEST}) {
         hash name description questLineName questLineDescription item { hash type asQuest { hash } }
         rewards { quantity item { hash } }
@@ -384,16 +379,16 @@ describe.each(backends)('game queries (%s)', (backend) => {
         item: { hash: reward.itemHash },
       })),
     });
-    const quests = await query<{ quests: { totalCount: number } }>(server, '{ quests { totalCount } }');
+    const quests = await query<{ quests: { totalCount: number } }>(test, '{ quests { totalCount } }');
     expect(quests.quests.totalCount).toBe(Object.values(items).filter((item) => item.itemType === 15).length);
-    const notAQuest = await query<{ quest: null }>(server, `{ quest(hash: ${GLIMMER}) { hash } }`);
+    const notAQuest = await query<{ quest: null }>(test, `{ quest(hash: ${GLIMMER}) { hash } }`);
     expect(notAQuest.quest).toBeNull();
   });
 
   it('answers the analytics: rarest items and top quest rewards', async () => {
     const rare = await query<{
       rarestItems: { tier: string; vendorCount: number; activityCount: number; sourceCount: number; item: { hash: number; tierType: number } }[];
-    }>(server, '{ rarestItems(limit: 5) { tier vendorCount activityCount sourceCount item { hash tierType } } }');
+    }>(test, '{ rarestItems(limit: 5) { tier vendorCount activityCount sourceCount item { hash tierType } } }');
     expect(rare.rarestItems).toHaveLength(5);
     for (const entry of rare.rarestItems) {
       expect(entry.tier).toBe('EXOTIC');
@@ -405,7 +400,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
       expect(entry.vendorCount + entry.activityCount).toBe(entry.sourceCount);
     }
     const top = await query<{ topQuestRewards: { questCount: number; totalQuantity: number; item: { hash: number; name: string } }[] }>(
-      server,
+      test,
       '{ topQuestRewards(limit: 3) { questCount totalQuantity item { hash name } } }',
     );
     const counts = new Map<number, Set<number>>();
@@ -431,7 +426,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
     expect(top.topQuestRewards.map((entry) => entry.questCount)).toEqual(
       [...top.topQuestRewards.map((entry) => entry.questCount)].sort((a, b) => b - a),
     );
-    const badLimit = await graphql(server, '{ topQuestRewards(limit: 0) { questCount } }');
+    const badLimit = await test.post('{ topQuestRewards(limit: 0) { questCount } }');
     expect(badLimit.body.errors?.[0]?.message).toContain('limit must be between 1 and 100');
   });
 
@@ -452,7 +447,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
       plugins: { name: string; version: string; status: string; dependsOn: string[] }[];
       jobs: { name: string; plugin: string }[];
     }>(
-      server,
+      test,
       `{ ingestRuns(job: "game:manifest") { totalCount nodes { id job plugin status percent stats sourceVersion trigger processed total
           inserted updated unchanged invalid message error errorCode startedAt finishedAt durationMs } }
         plugins { name version description status dependsOn } jobs { name plugin description } }`,
@@ -484,7 +479,7 @@ describe.each(backends)('game queries (%s)', (backend) => {
     expect(data.jobs).toEqual([{ name: 'game:manifest', plugin: 'game', description: expect.stringContaining('Bungie.net manifest') }]);
     const records = await query<{
       invalidRecords: { totalCount: number; nodes: { entity: string; reason: string; suggestion: string; payload: unknown; lang: string | null }[] };
-    }>(server, `{ invalidRecords(runId: "${run?.id}") { totalCount nodes { entity recordKey reason suggestion payload lang field } } }`);
+    }>(test, `{ invalidRecords(runId: "${run?.id}") { totalCount nodes { entity recordKey reason suggestion payload lang field } } }`);
     expect(records.invalidRecords.totalCount).toBe(3);
     expect(records.invalidRecords.nodes[0]?.payload).toMatchObject({ hash: 1363886208 });
   });

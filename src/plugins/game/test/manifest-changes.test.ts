@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/services.ts';
-import { gameTestConfig, startTestHost, type TestHost } from '../helpers/test-host.ts';
-import { FakeBungie } from '../helpers/bungie-server.ts';
-import { sampleDefinitions } from '../helpers/sample.ts';
-import { defaultSampleDir } from '../../src/plugins/game/config.ts';
+import { backends, startGameHost, type GameTestHost } from './helpers/game-test-host.ts';
+import { FakeBungie } from './helpers/bungie-server.ts';
+import { sampleDefinitions } from './helpers/sample.ts';
+import { defaultSampleDir } from '../config.ts';
 
 const itemKind = 'DestinyInventoryItemDefinition';
 
@@ -23,7 +22,7 @@ function pickItems() {
 
 describe.each(backends)('game:manifest when Bungie publishes a new version (%s)', (backend) => {
   let bungie: FakeBungie;
-  let test: TestHost;
+  let test: GameTestHost;
   beforeAll(async () => {
     bungie = await new FakeBungie().start();
   });
@@ -31,15 +30,15 @@ describe.each(backends)('game:manifest when Bungie publishes a new version (%s)'
     await bungie.stop();
   });
   afterEach(async () => {
-    await test.close();
+    await test.stop();
   });
 
   it('removes definitions it no longer has, records what changed, and reports the new upstream field', async () => {
-    test = await startTestHost(backend, { plugins: ['game'], pluginConfig: gameTestConfig({ apiKey: 'test-key', baseUrl: bungie.url }) });
+    test = await startGameHost(backend, { config: { apiKey: 'test-key', baseUrl: bungie.url } });
     const first = await test.host.runJob('game:manifest', {}, 'cli');
     expect(first.status).toBe('completed_with_errors');
     expect(first.schemaVersions).toMatchObject({ [itemKind]: 1 });
-    const { prisma } = test.host.db;
+    const prisma = test.game;
     const items = await prisma.item.count();
     // Every entry of the file, the invalid ones included, is compared with the schema.
     const entries = Object.keys(sampleDefinitions('en', itemKind)).length;
@@ -65,7 +64,7 @@ describe.each(backends)('game:manifest when Bungie publishes a new version (%s)'
     expect(await prisma.item.findUnique({ where: { hash: BigInt(removed) } })).toBeNull();
     expect(await prisma.itemText.count({ where: { itemHash: BigInt(removed) } })).toBe(0);
 
-    const changes = await prisma.ingestChange.findMany({ where: { runId: second.id }, orderBy: { id: 'asc' } });
+    const changes = await test.host.db.prisma.ingestChange.findMany({ where: { runId: second.id }, orderBy: { id: 'asc' } });
     const summary = changes.map(({ entity, kind, keys }) => ({ entity, kind, keys }));
     expect(summary).toEqual([
       { entity: `${itemKind} text`, kind: 'changed', keys: [`[${renamed}, "en"]`] },
@@ -79,6 +78,6 @@ describe.each(backends)('game:manifest when Bungie publishes a new version (%s)'
     // The same version again: skipped, nothing written.
     const third = await test.host.runJob('game:manifest', {}, 'cli');
     expect(third.status).toBe('skipped');
-    expect(await prisma.ingestChange.count({ where: { runId: third.id } })).toBe(0);
+    expect(await test.host.db.prisma.ingestChange.count({ where: { runId: third.id } })).toBe(0);
   });
 });

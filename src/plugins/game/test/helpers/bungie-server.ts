@@ -2,7 +2,7 @@ import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { defaultSampleDir } from '../../src/plugins/game/config.ts';
+import { defaultSampleDir } from '../../config.ts';
 
 export interface ScriptedResponse {
   status: number;

@@ -1,13 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/services.ts';
-import { gameTestConfig, startTestHost, type TestHost } from '../helpers/test-host.ts';
-import { FakeBungie, bungieError } from '../helpers/bungie-server.ts';
+import { backends, startGameHost, type GameTestHost } from './helpers/game-test-host.ts';
+import { FakeBungie, bungieError } from './helpers/bungie-server.ts';
 
 const vendorFile = 'DestinyVendorDefinition';
 
 describe.each(backends)('game:manifest from Bungie.net (%s)', (backend) => {
   let bungie: FakeBungie;
-  let test: TestHost;
+  let test: GameTestHost;
 
   beforeAll(async () => {
     bungie = await new FakeBungie().start();
@@ -17,10 +16,10 @@ describe.each(backends)('game:manifest from Bungie.net (%s)', (backend) => {
   });
   beforeEach(async () => {
     bungie.requests.length = 0;
-    test = await startTestHost(backend, { plugins: ['game'], pluginConfig: gameTestConfig({ apiKey: 'test-key', baseUrl: bungie.url }) });
+    test = await startGameHost(backend, { config: { apiKey: 'test-key', baseUrl: bungie.url } });
   });
   afterEach(async () => {
-    await test.close();
+    await test.stop();
   });
 
   it('loads every definition type in both languages, retrying a 429 and a 500, sending the API key', async () => {
@@ -34,7 +33,7 @@ describe.each(backends)('game:manifest from Bungie.net (%s)', (backend) => {
     expect(bungie.countRequests('/Platform/Destiny2/Manifest/')).toBe(2);
     expect(bungie.countRequests('/en/DestinyActivityDefinition')).toBe(2);
     expect(bungie.requests.every((request) => request.apiKey === 'test-key')).toBe(true);
-    const { prisma } = test.host.db;
+    const prisma = test.game;
     expect(await prisma.item.count()).toBe(222);
     expect(await prisma.itemText.count({ where: { lang: 'fr' } })).toBe(222);
     expect(await prisma.activity.count()).toBe(45);
@@ -62,7 +61,7 @@ describe.each(backends)('game:manifest from Bungie.net (%s)', (backend) => {
     expect(invalid.every((record) => record.suggestion.length > 20)).toBe(true);
     expect(run.invalid).toBe(3);
     // Ada-1 is loaded, without the broken sale.
-    const sales = await test.host.db.prisma.vendorSale.findMany({ where: { vendorHash: 350061650n } });
+    const sales = await test.game.vendorSale.findMany({ where: { vendorHash: 350061650n } });
     expect(sales.length).toBeGreaterThan(0);
     expect(sales.some((sale) => sale.vendorItemIndex === 2)).toBe(false);
   });
@@ -105,7 +104,7 @@ describe.each(backends)('game:manifest from Bungie.net (%s)', (backend) => {
     expect(run.status).toBe('failed');
     expect(run.errorCode).toBe('INGEST_PAYLOAD_INVALID');
     expect(run.error).toContain('DestinyVendorDefinition (fr) is not valid JSON');
-    const { prisma } = test.host.db;
+    const prisma = test.game;
     // Everything before the broken file is committed: all items in both languages, vendors in English.
     expect(await prisma.itemText.count({ where: { lang: 'fr' } })).toBe(222);
     expect(await prisma.vendor.count()).toBe(30);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultSampleDir } from '../../src/plugins/game/config.ts';
+import { defaultSampleDir } from '../../config.ts';
 
 type Definitions = Record<string, Record<string, any>>;
 

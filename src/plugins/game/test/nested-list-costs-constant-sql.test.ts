@@ -1,10 +1,7 @@
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/services.ts';
-import { startTestHost, type TestHost } from '../helpers/test-host.ts';
-import { query } from '../helpers/graphql-client.ts';
-import { writeGeneratedManifest } from '../helpers/generated-manifest.ts';
-import type { TesseraServer } from '../../src/server/http-server.ts';
+import { backends, query, startGameHost, type GameTestHost } from './helpers/game-test-host.ts';
+import { writeGeneratedManifest } from './helpers/generated-manifest.ts';
 
 const nestedVendors = `query($first: Int!) {
   vendors(first: $first, sort: { field: NAME, direction: ASC }) {
@@ -15,27 +12,25 @@ const nestedVendors = `query($first: Int!) {
 type NestedVendors = { vendors: { nodes: { name: string; sales: { item: { name: string }; costs: { currency: { name: string } }[] }[] }[] } };
 
 describe.each(backends)('a nested list costs a constant number of SQL statements (%s)', (backend) => {
-  let test: TestHost;
-  let server: TesseraServer;
+  let test: GameTestHost;
   let manifestDir: string;
 
   beforeAll(async () => {
     manifestDir = await writeGeneratedManifest({ vendors: 60, salesPerVendor: 30 });
-    test = await startTestHost(backend, { plugins: ['game'], pluginConfig: { game: { sampleDir: manifestDir, languages: 'en', batchSize: 1000 } } });
+    test = await startGameHost(backend, { config: { sampleDir: manifestDir, languages: 'en', batchSize: 1000 } });
     const run = await test.host.runJob('game:manifest', {}, 'cli');
     expect(run.status).toBe('completed');
-    server = await test.serve();
   });
   afterAll(async () => {
-    await test.close();
+    await test.stop();
     await fs.rm(manifestDir, { recursive: true, force: true });
   });
 
   async function countStatements(first: number): Promise<{ statements: string[]; data: NestedVendors }> {
     const statements: string[] = [];
-    const stop = test.host.db.onQuery((sql) => statements.push(sql));
+    const stop = test.db.onQuery((sql) => statements.push(sql));
     try {
-      const data = await query<NestedVendors>(server, nestedVendors, { first });
+      const data = await query<NestedVendors>(test, nestedVendors, { first });
       return { statements, data };
     } finally {
       stop();
