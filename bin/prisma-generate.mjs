@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const prisma = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
 // Any existing file stands in for the native engines, which these clients never load.
-const env = { ...process.env, PRISMA_QUERY_ENGINE_LIBRARY: path.join(root, 'package.json'), PRISMA_SCHEMA_ENGINE_BINARY: path.join(root, 'package.json'), CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' };
+const env = {
+  ...process.env,
+  PRISMA_QUERY_ENGINE_LIBRARY: path.join(root, 'package.json'),
+  PRISMA_SCHEMA_ENGINE_BINARY: path.join(root, 'package.json'),
+  CHECKPOINT_DISABLE: '1',
+  PRISMA_HIDE_UPDATE_MESSAGE: '1',
+};
 
 const builtIns = () => {
   const plugins = path.join(root, 'src', 'plugins');

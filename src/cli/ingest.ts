@@ -1,25 +1,18 @@
 import { Host } from './host.ts';
 import { builtInPlugins } from '../plugins/index.ts';
-
-interface IngestFlags {
-  batchSize?: number;
-  lang?: string;
-  force?: boolean;
-}
+import { parseJobFlags } from './job-options.ts';
 
 /**
  * `tessera ingest <job>`: run a job to its end (after its last attempt), print its summary; exit code 1 when the run
  * failed or was dead-lettered. The run executes in this process, even with REDIS_URL (so this command never takes
  * and then abandons other instances' queued runs); the database still refuses a second running run of the job.
  */
-export async function ingestCommand(job: string, flags: IngestFlags): Promise<void> {
+export async function ingestCommand(job: string, flags: string[]): Promise<void> {
   const host = await Host.start({ builtIns: builtInPlugins, jobsInThisProcess: true });
   try {
-    const options = {
-      ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
-      ...(flags.lang !== undefined ? { languages: flags.lang } : {}),
-      ...(flags.force ? { force: true } : {}),
-    };
+    const definition = host.jobs.list().find((registered) => registered.definition.name === job)?.definition;
+    // An unknown job is refused by runJob, which names the jobs there are.
+    const options = definition ? parseJobFlags(definition.options, flags) : {};
     const run = await host.runJob(job, options, 'cli');
     const summary = [
       `run ${run.id}: ${run.status}`,

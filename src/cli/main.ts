@@ -5,6 +5,7 @@ import { serveCommand } from './serve.ts';
 import { migrateCommand } from './migrate.ts';
 import { ingestCommand } from './ingest.ts';
 import { pluginsCommand } from './plugins.ts';
+import { generatePluginCommand, newPluginCommand } from './plugin-new.ts';
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './keys.ts';
 import { cancelRunCommand, listRunsCommand } from './runs.ts';
 
@@ -19,14 +20,27 @@ program.command('migrate').description('Apply pending database migrations (embed
 
 program
   .command('ingest')
-  .description('Run an ingestion job, e.g. game:manifest')
-  .argument('<job>', 'job name, <plugin>:<job>')
-  .option('--batch-size <n>', 'records per batch (each batch is one transaction)', positiveInteger)
-  .option('--lang <languages>', 'comma-separated languages, e.g. en,fr')
-  .option('--force', 'load even if the upstream has not changed')
+  .description("Run an ingestion job to its end, e.g. game:manifest; the job's options as flags (--batch-size 500 --force)")
+  .argument('<job>', 'job name, <plugin>:<job> (`tessera plugins` lists them)')
+  .argument('[options...]', "the job's options: --name value, --flag, --no-flag; validated by the job, unknown ones refused")
+  .allowUnknownOption()
+  .helpOption('-h, --help', 'show this help (the job options are those of the job, see `tessera plugins`)')
   .action(ingestCommand);
 
 program.command('plugins').description('List the enabled plugins with their version, status and jobs').action(pluginsCommand);
+
+const plugin = program.command('plugin').description('Write plugins of your own');
+plugin
+  .command('new')
+  .description('Scaffold a working plugin: a table and its first migration, a Relay connection, a CSV job with a sample, a test, a README')
+  .argument('<name>', 'lowercase letters, digits and dashes, e.g. weather or acme-weather')
+  .option('--dir <path>', 'where to write it (default: ./plugins/<name>)')
+  .action(newPluginCommand);
+plugin
+  .command('generate')
+  .description("Generate a plugin's Prisma client from its prisma/schema.prisma (after changing its models)")
+  .argument('[dir]', 'the plugin folder', '.')
+  .action(generatePluginCommand);
 
 const keys = program.command('keys').description('Manage API keys (stored hashed; a key is shown once, when created)');
 keys

@@ -12,9 +12,9 @@ export interface CliResult {
 }
 
 /** Runs `tessera <args>` in a child process with the given environment (bounded in time). */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000, cwd = projectRoot): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: projectRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -39,10 +39,10 @@ export interface ServeProcess {
 }
 
 /** Starts `tessera serve` on a free port and resolves once it listens. */
-export function startServe(env: Record<string, string>, timeoutMs = 60_000): Promise<ServeProcess> {
+export function startServe(env: Record<string, string>, timeoutMs = 60_000, cwd = projectRoot): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'serve'], {
-      cwd: projectRoot,
+      cwd,
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', TESSERA_ANONYMOUS_ROLE: 'analyst', ...env },
     });
     let output = '';
