@@ -1,5 +1,6 @@
-// Prints the SQL that takes the database from the schema of the last committed migration to prisma/schema now:
-// `npm run db:diff > prisma/migrations/<timestamp>_<name>/migration.sql`. (`prisma migrate diff --from-migrations`
+// Prints the SQL that takes the database from the schema of the last committed migration to the schema now: the
+// host's (`npm run -s db:diff > prisma/migrations/<timestamp>_<name>/migration.sql`) or a plugin's, given its folder
+// (`npm run -s db:diff -- src/plugins/game > src/plugins/game/prisma/migrations/<timestamp>_<name>/migration.sql`). (`prisma migrate diff --from-migrations`
 // needs a shadow database, which the WebAssembly schema engine cannot describe over the pg adapter.)
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,26 +29,36 @@ const prisma = async (...args: string[]) =>
   (await promisify(execFile)(path.join(root, 'node_modules/.bin/prisma'), args, { cwd: root, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }))
     .stdout;
 
+// The host keeps a folder of schema files in prisma/schema; a plugin one file, <plugin>/prisma/schema.prisma.
+const plugin = process.argv[2] ? path.relative(root, path.resolve(process.argv[2])) : undefined;
+const schemaPath = plugin ? path.join(plugin, 'prisma', 'schema.prisma') : path.join('prisma', 'schema');
+const migrationsPath = plugin ? path.join(plugin, 'prisma', 'migrations') : path.join('prisma', 'migrations');
+
 try {
   const migrations = fs
-    .readdirSync(path.join(root, 'prisma/migrations'), { withFileTypes: true })
+    .readdirSync(path.join(root, migrationsPath), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
   let from = ['--from-empty'];
   const last = migrations.at(-1);
   if (last) {
-    const commit = git('log', '-1', '--format=%H', '--', `prisma/migrations/${last}`);
+    const commit = git('log', '-1', '--format=%H', '--', path.join(migrationsPath, last));
     if (!commit) throw new Error(`commit the migration ${last} first: the diff starts from the schema it was made from`);
     const old = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-schema-'));
-    for (const file of git('ls-tree', '--name-only', `${commit}:prisma/schema`)
-      .split('\n')
-      .filter((name) => name.endsWith('.prisma'))) {
-      fs.writeFileSync(path.join(old, file), git('show', `${commit}:prisma/schema/${file}`));
+    if (plugin) {
+      fs.writeFileSync(path.join(old, 'schema.prisma'), git('show', `${commit}:${schemaPath}`));
+    } else {
+      for (const file of git('ls-tree', '--name-only', `${commit}:${schemaPath}`)
+        .split('\n')
+        // A file since removed held models that moved out (to a plugin's own schema and history): not the host's.
+        .filter((name) => name.endsWith('.prisma') && fs.existsSync(path.join(root, schemaPath, name)))) {
+        fs.writeFileSync(path.join(old, file), git('show', `${commit}:${schemaPath}/${file}`));
+      }
     }
-    from = ['--from-schema-datamodel', old];
+    from = ['--from-schema-datamodel', plugin ? path.join(old, 'schema.prisma') : old];
   }
-  process.stdout.write(await prisma('migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema', '--script'));
+  process.stdout.write(await prisma('migrate', 'diff', ...from, '--to-schema-datamodel', schemaPath, '--script'));
 } finally {
   await scratch?.stop();
 }

@@ -70,13 +70,13 @@ describe('the tessera command', { timeout: 240_000 }, () => {
 
   it('ingests the sample with a batch size and languages, then skips an unchanged manifest', async () => {
     const env = { TESSERA_DATA_DIR: dataDir };
-    const first = await runCli(['ingest', 'game:manifest', '--batch-size', '40', '--lang', 'en,fr'], env);
+    const first = await runCli(['ingest', 'game:manifest', '--batch-size', '40', '--languages', 'en,fr'], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('completed_with_errors');
     expect(first.stdout).toContain('invalid 3');
     expect(first.stdout).toContain('invalidRecords(runId:');
-    const again = await runCli(['ingest', 'game:manifest', '--lang', 'fr'], env);
+    const again = await runCli(['ingest', 'game:manifest', '--languages', 'fr'], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(': skipped');
 
@@ -85,8 +85,8 @@ describe('the tessera command', { timeout: 240_000 }, () => {
     expect(unknown.stderr).toContain("[JOB_UNKNOWN] Unknown job 'game:nothing'. Enabled plugins offer: game:manifest.");
     const badBatch = await runCli(['ingest', 'game:manifest', '--batch-size', 'zero'], env);
     expect(badBatch.code).toBe(1);
-    expect(badBatch.stderr).toContain('expected a positive integer');
-    const badLang = await runCli(['ingest', 'game:manifest', '--lang', 'en,xx'], env);
+    expect(badBatch.stderr).toContain("Invalid options for job 'game:manifest': batchSize: expected a number");
+    const badLang = await runCli(['ingest', 'game:manifest', '--languages', 'en,xx'], env);
     expect(badLang.code).toBe(1);
     expect(badLang.stderr).toContain('unknown language "xx"');
   });
@@ -122,7 +122,8 @@ describe('the tessera command', { timeout: 240_000 }, () => {
     server = await startServe({ TESSERA_DATA_DIR: dataDir, TESSERA_SAMPLE_DATA: 'false' });
     const migrate = await runCli(['migrate'], { TESSERA_DATA_DIR: dataDir });
     expect(migrate.code).toBe(0);
-    expect(migrate.stdout).toContain('Database is up to date');
+    expect(migrate.stdout).toMatch(/^core: up to date \(\d+ migrations applied\)\.$/m);
+    expect(migrate.stdout).toMatch(/^game: up to date \(1 migrations applied\)\.$/m);
     const ingest = await runCli(['ingest', 'game:manifest'], { TESSERA_DATA_DIR: dataDir });
     expect(ingest.code).toBe(0);
     expect(ingest.stdout).toContain('completed_with_errors');
