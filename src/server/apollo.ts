@@ -54,6 +54,7 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<RequestCo
         async didResolveOperation({ request, document, operation, contextValue }) {
           // No such operation: Apollo answers OPERATION_RESOLUTION_FAILURE without running anything, as graphql-ws does.
           if (!operation) return;
+          if (operation.operation === 'subscription') throw subscriptionOverHttp();
           const refusal = await pipeline.admit(contextValue, document, request.operationName, request.variables);
           if (refusal) throw withHttp(refusal);
         },
@@ -89,5 +90,12 @@ function withHttp(refusal: RequestRefusal): GraphQLError {
       ...error.extensions,
       http: { status: refusal.status, headers: new HeaderMap(Object.entries(refusal.headers)) as unknown as Record<string, string> },
     },
+  });
+}
+
+/** Apollo would run a subscription's resolver once, as a query, and fail: say where subscriptions are served. */
+function subscriptionOverHttp(): GraphQLError {
+  return new GraphQLError('Subscriptions are served over graphql-ws (protocol graphql-transport-ws) on this same /graphql URL, not over HTTP.', {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
   });
 }
