@@ -33,7 +33,7 @@ function clientExtensions(code: string, extensions: Record<string, unknown> | un
  * else is masked (no stack, no SQL) and logged once by the server with the request id.
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const original = originalOf(error);
   if (original instanceof TesseraError) {
     return {
       message: original.exposeToClient ? original.message : maskedMessage,
@@ -64,7 +64,7 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
 
 /** Whether an error is one the server must log (client mistakes are not logged as errors). */
 export function isInternalError(error: unknown): boolean {
-  const original = unwrapResolverError(error);
+  const original = originalOf(error);
   if (original instanceof TesseraError) return !original.exposeToClient;
   if (original instanceof GraphQLError) {
     const code = original.extensions?.code;
@@ -72,4 +72,14 @@ export function isInternalError(error: unknown): boolean {
     return original.originalError !== undefined;
   }
   return true;
+}
+
+/**
+ * The error behind a GraphQL error: a resolver's (unwrapped as Apollo does), or a Tessera error raised outside
+ * execution (refused credentials, a plugin hook) and carried as `originalError`.
+ */
+function originalOf(error: unknown): unknown {
+  const original = unwrapResolverError(error);
+  if (original instanceof GraphQLError && original.originalError instanceof TesseraError) return original.originalError;
+  return original;
 }

@@ -1,25 +1,33 @@
 import type { Server } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
-import { queryLimitRules } from '../schema/limits/index.ts';
-import { checkOperationCost, consumeRateLimit, rateLimitHeaders } from './request-guards.ts';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { Host } from '../cli/host.ts';
 import type { RequestContext } from '../core/request-context.ts';
-import { formatGraphQLError, isInternalError } from '../schema/errors.ts';
+import type { RequestPipeline, RequestRefusal } from './request-pipeline.ts';
+import type { ServerHost } from './server-host.ts';
 
-/** Apollo Server over the host's schema, with request logging, error masking and HTTP draining on stop. */
-export function createApollo(host: Host, httpServer: Server, drainWebSockets: () => Promise<void>): ApolloServer<RequestContext> {
+/**
+ * Apollo Server over the host's schema, applying the request pipeline's rules (validation, cost and rate limits,
+ * error formatting, audit) through one plugin, and draining HTTP and websockets on stop.
+ */
+export function createApollo(
+  host: ServerHost,
+  pipeline: RequestPipeline,
+  httpServer: Server,
+  drainWebSockets: () => Promise<void>,
+): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema: host.schema,
-    formatError: formatGraphQLError,
+    formatError: (_formatted, error) => pipeline.formatError(error),
     includeStacktraceInErrorResponses: false,
-    introspection: host.config.introspection,
-    // "Did you mean …?" suggestions reveal the schema: off wherever introspection is.
-    hideSchemaDetailsFromClientErrors: !host.config.introspection,
+    // Introspection and suggestions are refused by the pipeline's rules (request-rules.ts), as over graphql-ws:
+    // Apollo's own switches stay open so that they do not decide it a second time.
+    introspection: true,
+    hideSchemaDetailsFromClientErrors: false,
+    validationRules: [...pipeline.validationRules],
+    validationOptions: pipeline.validationOptions,
     csrfPrevention: true,
-    validationRules: queryLimitRules(host.limits),
     // Shutdown is ours (serve.ts): drain HTTP and websockets, then plugins, then the database.
     stopOnTerminationSignals: false,
     plugins: [
@@ -32,51 +40,38 @@ export function createApollo(host: Host, httpServer: Server, drainWebSockets: ()
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the default plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
-      requestLogging(),
-      requestGuards(host),
-      mutationAudit(host),
+      pipelinePlugin(pipeline),
     ],
   });
 }
 
-/** Cost limits and rate limits, with the HTTP status each refusal deserves (sizes are checked before parsing, in graphql-http.ts). */
-function requestGuards(host: Host): ApolloServerPlugin<RequestContext> {
-  const withStatus = (error: GraphQLError, status: number, headers: Record<string, string> = {}) =>
-    // Apollo reads extensions.http (status and a HeaderMap of headers) and drops it from the response.
-    new GraphQLError(error.message, {
-      extensions: { ...error.extensions, http: { status, headers: new HeaderMap(Object.entries(headers)) as unknown as Record<string, string> } },
-    });
+/** The pipeline's steps at Apollo's hooks: admission once the operation is known, then errors, audit and log. */
+function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
+      const started = process.hrtime.bigint();
       return {
-        async didResolveOperation({ request, document, schema, contextValue }) {
-          const cost = checkOperationCost(host, schema, document, request.operationName, request.variables);
-          if (cost.error) throw withStatus(cost.error, 400);
-          const limited = await consumeRateLimit(host, contextValue.identity, contextValue.ip, cost.cost);
-          if (limited.error) throw withStatus(limited.error, 429, rateLimitHeaders(limited.decision));
+        async didResolveOperation({ request, document, operation, contextValue }) {
+          // No such operation: Apollo answers OPERATION_RESOLUTION_FAILURE without running anything, as graphql-ws does.
+          if (!operation) return;
+          if (operation.operation === 'subscription') throw subscriptionOverHttp();
+          const refusal = await pipeline.admit(contextValue, document, request.operationName, request.variables);
+          if (refusal) throw withHttp(refusal);
         },
-      };
-    },
-  };
-}
-
-/** Every mutation goes to the audit log with who, from where and how it ended (its arguments are not kept). */
-function mutationAudit(host: Host): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ operation, response, contextValue }) {
-          if (operation?.operation !== 'mutation') return;
-          const fields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : []));
-          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          const denied = errors.some((error) => error.extensions?.code === 'FORBIDDEN' || error.extensions?.code === 'UNAUTHENTICATED');
-          host.audit.record({
-            identity: contextValue.identity,
-            action: `mutation ${fields.join(', ')}`,
-            outcome: denied ? 'denied' : errors.length > 0 ? 'failed' : 'allowed',
-            ip: contextValue.ip,
-            requestId: contextValue.requestId,
-            details: { operationName: operation.name?.value ?? null, errors: errors.map((error) => error.extensions?.code ?? 'ERROR') },
+        async didEncounterErrors({ errors, operationName, contextValue }) {
+          pipeline.reportErrors(contextValue, errors, { operationName });
+        },
+        async willSendResponse({ response, operation, contextValue }) {
+          let errors: GraphQLFormattedError[] = [];
+          if (response.body.kind === 'single' && response.body.singleResult.errors) {
+            errors = pipeline.finishErrors(contextValue, response.body.singleResult.errors);
+            response.body.singleResult.errors = errors;
+          }
+          pipeline.operationEnded(contextValue, {
+            transport: 'http',
+            operation,
+            errors,
+            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
           });
         },
       };
@@ -84,36 +79,23 @@ function mutationAudit(host: Host): ApolloServerPlugin<RequestContext> {
   };
 }
 
-/** One log line per operation, and each internal error logged once with the request id. */
-function requestLogging(): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart({ contextValue }) {
-      const started = process.hrtime.bigint();
-      return {
-        async didEncounterErrors({ errors, operationName }) {
-          for (const error of errors) {
-            if (isInternalError(error))
-              contextValue.logger.error({ err: error.originalError ?? error, operationName, path: error.path }, 'operation failed');
-          }
-        },
-        async willSendResponse({ response, operationName, operation }) {
-          if (response.body.kind === 'single') {
-            for (const error of response.body.singleResult.errors ?? []) {
-              if (error.extensions?.code === 'INTERNAL_SERVER_ERROR')
-                (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-            }
-          }
-          contextValue.logger.info(
-            {
-              operationName,
-              operation: operation?.operation,
-              durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-              errors: response.body.kind === 'single' ? (response.body.singleResult.errors?.length ?? 0) : undefined,
-            },
-            'graphql operation',
-          );
-        },
-      };
+/** The refusal's first error, carrying its HTTP status and headers the way Apollo reads them (`extensions.http`). */
+function withHttp(refusal: RequestRefusal): GraphQLError {
+  const [error] = refusal.errors as [GraphQLError];
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    originalError: error.originalError,
+    // Apollo wants a HeaderMap; graphql-yoga's types (loaded with the IDE page) declare `http.headers` a record.
+    extensions: {
+      ...error.extensions,
+      http: { status: refusal.status, headers: new HeaderMap(Object.entries(refusal.headers)) as unknown as Record<string, string> },
     },
-  };
+  });
+}
+
+/** Apollo would run a subscription's resolver once, as a query, and fail: say where subscriptions are served. */
+function subscriptionOverHttp(): GraphQLError {
+  return new GraphQLError('Subscriptions are served over graphql-ws (protocol graphql-transport-ws) on this same /graphql URL, not over HTTP.', {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
 }

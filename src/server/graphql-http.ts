@@ -1,19 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import type { Host } from '../cli/host.ts';
 import type { RequestContext } from '../core/request-context.ts';
-import { AuthError } from '../core/errors.ts';
 import { checkBatch } from '../schema/limits/index.ts';
-import { checkSource } from './request-guards.ts';
-import type { Safelist } from './safelist.ts';
 import { normalizeIp } from './rate-limit/index.ts';
+import { RequestRefusal, type RequestPipeline } from './request-pipeline.ts';
+import type { ServerHost } from './server-host.ts';
 
 /** Request bodies above this size are refused with 413. */
 export const maxBodyBytes = 1_048_576;
 
-/** Serves GraphQL over HTTP (POST JSON, GET for queries) through Apollo Server, without a web framework. */
-export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host: Host, safelist: Safelist | undefined) {
+/**
+ * Serves GraphQL over HTTP (POST JSON, GET for queries) through Apollo Server, without a web framework. What is
+ * HTTP's own (body size, JSON, batches, headers) is done here; every request rule comes from the pipeline.
+ */
+export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host: ServerHost, pipeline: RequestPipeline) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+    const started = process.hrtime.bigint();
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, maxBodyBytes);
@@ -39,36 +41,42 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     }
     const batch = checkBatch(body, host.limits.maxBatch);
     if (batch) return sendJson(res, 400, { errors: [{ message: batch.message, extensions: batch.extensions }] });
-    // Sizes before anything parses the query: a huge document or variables cost nothing but this check.
+
+    const ip = req.socket.remoteAddress ? normalizeIp(req.socket.remoteAddress) : undefined;
+    const identity = await pipeline.authenticate(
+      { authorization: req.headers.authorization, apiKey: headerValue(req.headers['x-api-key']) },
+      { ip, requestId },
+    );
+    // Refused credentials are a client error (never masked), and there is no context yet to log with.
+    if (identity instanceof RequestRefusal) return sendRefusal(res, identity.errors.map(pipeline.formatError), identity);
+    const context = host.createContext({ requestId, acceptLanguage: req.headers['accept-language'], identity, ip });
+
     const operation = (req.method === 'POST' ? body : Object.fromEntries(url.searchParams)) as
       { query?: unknown; variables?: unknown; extensions?: unknown } | undefined;
-    if (safelist && operation && typeof operation === 'object' && !Array.isArray(operation)) {
+    if (operation && typeof operation === 'object' && !Array.isArray(operation)) {
       const extensions = typeof operation.extensions === 'string' ? safeJson(operation.extensions) : operation.extensions;
-      const resolved = safelist.resolve(operation.query, extensions);
-      if ('error' in resolved) return sendJson(res, 400, { errors: [{ message: resolved.error.message, extensions: resolved.error.extensions }] });
-      if (req.method === 'POST') operation.query = resolved.query;
-      else url.searchParams.set('query', resolved.query);
+      const source = pipeline.resolveSource({ query: operation.query, variables: operation.variables, extensions });
+      if (source instanceof RequestRefusal) {
+        const errors = pipeline.formatErrors(context, source.errors);
+        pipeline.operationEnded(context, {
+          transport: 'http',
+          operation: undefined,
+          errors,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        });
+        return sendRefusal(res, errors, source);
+      }
+      if (source !== undefined && req.method === 'POST') operation.query = source;
+      else if (source !== undefined) url.searchParams.set('query', source);
     }
-    if (operation && typeof operation === 'object' && typeof operation.query === 'string') {
-      const tooBig = checkSource(host, operation.query, operation.variables);
-      if (tooBig) return sendJson(res, 400, { errors: [{ message: tooBig.message, extensions: tooBig.extensions }] });
-    }
-    let identity;
-    try {
-      identity = await host.auth.authenticate({ authorization: req.headers.authorization, apiKey: headerValue(req.headers['x-api-key']) });
-    } catch (error) {
-      if (!(error instanceof AuthError)) throw error;
-      res.setHeader('www-authenticate', 'Bearer realm="tessera"');
-      return sendJson(res, 401, { errors: [{ message: error.message, extensions: { code: error.code } }] });
-    }
-    const ip = req.socket.remoteAddress ? normalizeIp(req.socket.remoteAddress) : undefined;
+
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-      context: async () => host.createContext({ requestId, acceptLanguage: req.headers['accept-language'], identity, ip }),
+      context: async () => context,
     });
     res.statusCode = result.status ?? 200;
     for (const [key, value] of result.headers) res.setHeader(key, value);
@@ -79,6 +87,11 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+function sendRefusal(res: ServerResponse, errors: readonly unknown[], refusal: RequestRefusal): void {
+  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
+  sendJson(res, refusal.status, { errors });
 }
 
 function safeJson(text: string): unknown {

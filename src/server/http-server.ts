@@ -1,13 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import type { Host } from '../cli/host.ts';
 import { createApollo } from './apollo.ts';
 import { createGraphQLHandler, sendJson } from './graphql-http.ts';
 import { attachWebSockets } from './websocket.ts';
 import { graphiqlPage, graphiqlPageGzip, wantsHtml } from './graphiql.ts';
 import { handleCors, setSecurityHeaders } from './http-hardening.ts';
+import { createRequestPipeline, requestIdFrom } from './request-pipeline.ts';
 import { loadSafelist } from './safelist.ts';
+import type { ServerHost } from './server-host.ts';
 
 export interface TesseraServer {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -17,26 +17,23 @@ export interface TesseraServer {
   stop(): Promise<void>;
 }
 
-const requestIdPattern = /^[\w.:-]{1,128}$/;
-
 /** HTTP and graphql-ws on one port: /graphql (API and IDE), /healthz, /readyz. */
-export async function startServer(host: Host, options: { port?: number; host?: string } = {}): Promise<TesseraServer> {
+export async function startServer(host: ServerHost, options: { port?: number; host?: string } = {}): Promise<TesseraServer> {
   // Slow clients (slowloris) are cut off: headers and whole requests have deadlines, checked often enough to matter.
   const httpServer = http.createServer({
     headersTimeout: host.config.headersTimeoutMs,
     requestTimeout: host.config.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, host.config.headersTimeoutMs),
   });
-  const safelist = loadSafelist(host.config.safelistFile);
-  const drainWebSockets = attachWebSockets(host, httpServer, safelist);
-  const apollo = createApollo(host, httpServer, drainWebSockets);
+  const pipeline = createRequestPipeline(host, loadSafelist(host.config.safelistFile));
+  const drainWebSockets = attachWebSockets(host, httpServer, pipeline);
+  const apollo = createApollo(host, pipeline, httpServer, drainWebSockets);
   await apollo.start();
-  const handleGraphQL = createGraphQLHandler(apollo, host, safelist);
+  const handleGraphQL = createGraphQLHandler(apollo, host, pipeline);
   const showIde = !host.config.production;
 
   httpServer.on('request', (req, res) => {
-    const header = req.headers['x-request-id'];
-    const requestId = typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const showsIde =

@@ -1,17 +1,13 @@
-import type { Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode } from 'graphql';
+import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Host } from '../cli/host.ts';
 import type { Identity } from '../core/auth/identity.ts';
-import { AuthError } from '../core/errors.ts';
-import { formatGraphQLError, isInternalError } from '../schema/errors.ts';
-import { queryLimitRules } from '../schema/limits/index.ts';
+import type { RequestContext } from '../core/request-context.ts';
 import { maxBodyBytes } from './graphql-http.ts';
 import { normalizeIp } from './rate-limit/index.ts';
-import { checkOperationCost, checkSource, consumeRateLimit } from './request-guards.ts';
-import type { Safelist } from './safelist.ts';
+import { RequestRefusal, requestIdFrom, type RequestPipeline } from './request-pipeline.ts';
+import type { ServerHost } from './server-host.ts';
 
 /** What a connection keeps between messages: who it is, from where, and when its credentials end. */
 interface ConnectionState {
@@ -20,20 +16,44 @@ interface ConnectionState {
   expiryTimer?: NodeJS.Timeout;
 }
 
+/** One operation from subscribe to complete: its context, and what its log line and audit row need. */
+interface OperationState {
+  context: RequestContext;
+  started: bigint;
+  /** Set once the document is valid, so that a refused mutation is audited as over HTTP. */
+  operation?: OperationDefinitionNode;
+  errors: GraphQLFormattedError[];
+  /** Handed to graphql-ws to run: it ends with a complete message, a refusal does not. */
+  executing: boolean;
+  ended: boolean;
+}
+
 /**
- * graphql-ws on the HTTP server's `/graphql` path. Credentials come with `connection_init` (payload
- * `{ authorization: "Bearer …" }` or `{ apiKey }`, else the upgrade request's headers); refused ones close the
- * socket with 4403. Every subscription passes the same limits and authorization as an HTTP request, and a
- * connection whose credentials expire is closed (4403), ending its subscriptions. Returns the function that
- * closes every socket with 1001 (going away) on shutdown.
+ * graphql-ws on the HTTP server's `/graphql` path, through the same request pipeline as HTTP. Credentials come
+ * with `connection_init` (payload `{ authorization: "Bearer …" }` or `{ apiKey }`, else the upgrade request's
+ * headers); refused ones close the socket with 4403 and the error code as reason. A connection whose credentials
+ * expire is closed (4403), ending its subscriptions. Returns the function that closes every socket with 1001
+ * (going away) on shutdown.
  */
-export function attachWebSockets(host: Host, httpServer: Server, safelist: Safelist | undefined): () => Promise<void> {
+export function attachWebSockets(host: ServerHost, httpServer: Server, pipeline: RequestPipeline): () => Promise<void> {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: maxBodyBytes });
   const connections = new WeakMap<object, ConnectionState>();
-  const rules = [...specifiedRules, ...queryLimitRules(host.limits)];
+  // Keyed by the subscribe message's payload, which graphql-ws hands to every hook of that operation.
+  const operations = new WeakMap<object, OperationState>();
   const stateOf = (extra: object) => connections.get(extra) as ConnectionState;
 
-  const server = useServer<Record<string, unknown>, { socket: WebSocket; request: import('node:http').IncomingMessage }>(
+  const end = (state: OperationState | undefined) => {
+    if (!state || state.ended) return;
+    state.ended = true;
+    pipeline.operationEnded(state.context, {
+      transport: 'graphql-ws',
+      operation: state.operation,
+      errors: state.errors,
+      durationMs: Number(process.hrtime.bigint() - state.started) / 1e6,
+    });
+  };
+
+  const server = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
       schema: host.schema,
       onConnect: async (ctx) => {
@@ -41,20 +61,17 @@ export function attachWebSockets(host: Host, httpServer: Server, safelist: Safel
         const params = ctx.connectionParams ?? {};
         const headers = ctx.extra.request.headers;
         const ip = ctx.extra.request.socket.remoteAddress ? normalizeIp(ctx.extra.request.socket.remoteAddress) : undefined;
-        let identity: Identity;
-        try {
-          identity = await host.auth.authenticate({
+        const identity = await pipeline.authenticate(
+          {
             authorization: typeof params.authorization === 'string' ? params.authorization : headers.authorization,
             apiKey: typeof params.apiKey === 'string' ? params.apiKey : (headers['x-api-key'] as string | undefined),
-          });
-        } catch (error) {
-          if (!(error instanceof AuthError)) throw error;
-          host.audit.record({
-            identity: { kind: 'anonymous', id: 'anonymous', name: 'anonymous', roles: [] },
-            action: 'connection refused',
-            outcome: 'denied',
-            ip,
-          });
+          },
+          // The upgrade request's id, so that a refusal's audit row can be found as over HTTP.
+          { ip, requestId: requestIdFrom(headers['x-request-id']) },
+        );
+        if (identity instanceof RequestRefusal) {
+          // graphql-ws closes a refused connection with 4403 "Forbidden"; closing first says which refusal it was.
+          ctx.extra.socket.close(4403, identity.code);
           return false;
         }
         const state: ConnectionState = { identity, ip };
@@ -70,56 +87,52 @@ export function attachWebSockets(host: Host, httpServer: Server, safelist: Safel
         const state = connections.get(ctx.extra);
         if (state?.expiryTimer) clearTimeout(state.expiryTimer);
       },
-      context: (ctx) => {
-        const state = stateOf(ctx.extra);
+      onSubscribe: async (ctx, _id, payload) => {
+        const connection = stateOf(ctx.extra);
         const params = ctx.connectionParams ?? {};
-        const acceptLanguage =
-          typeof params.acceptLanguage === 'string' ? params.acceptLanguage : (ctx.extra.request.headers['accept-language'] ?? undefined);
-        return host.createContext({ requestId: randomUUID(), acceptLanguage, identity: state.identity, ip: state.ip });
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        const state = stateOf(ctx.extra);
-        host.logger.info({ subscriptionId: id, operationName: payload.operationName ?? null }, 'graphql-ws operation');
-        let text = payload.query;
-        if (safelist) {
-          const resolved = safelist.resolve(payload.query || undefined, payload.extensions);
-          if ('error' in resolved) return [resolved.error];
-          text = resolved.query;
-        }
-        const sizeError = checkSource(host, text, payload.variables);
-        if (sizeError) return [sizeError];
-        let document: DocumentNode;
-        try {
-          document = parse(text);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
-        }
-        const invalid = validate(host.schema, document, rules);
-        if (invalid.length > 0) return invalid;
+        const acceptLanguage = typeof params.acceptLanguage === 'string' ? params.acceptLanguage : ctx.extra.request.headers['accept-language'];
+        const context = host.createContext({ acceptLanguage, identity: connection.identity, ip: connection.ip });
+        const state: OperationState = { context, started: process.hrtime.bigint(), errors: [], executing: false, ended: false };
+        operations.set(payload, state);
+
+        const source = pipeline.resolveSource(payload);
+        if (source instanceof RequestRefusal) return source.errors;
+        const document = pipeline.parse(source ?? '');
+        if (document instanceof RequestRefusal) return document.errors;
+        const invalid = pipeline.validate(document);
+        if (invalid) return invalid.errors;
+        const operation = pipeline.resolveOperation(document, payload.operationName);
+        if (operation instanceof RequestRefusal) return operation.errors;
+        state.operation = operation;
         const variables = payload.variables ?? undefined;
-        const cost = checkOperationCost(host, host.schema, document, payload.operationName, variables);
-        if (cost.error) return [cost.error];
-        const limited = await consumeRateLimit(host, state.identity, state.ip, cost.cost);
-        if (limited.error) return [limited.error];
+        const refused = await pipeline.admit(context, document, payload.operationName, variables);
+        if (refused) return refused.errors;
+        state.executing = true;
         return {
           schema: host.schema,
           document,
+          contextValue: context,
           ...(payload.operationName ? { operationName: payload.operationName } : {}),
           ...(variables ? { variableValues: variables } : {}),
         };
       },
-      onError: (_ctx, id, _payload, errors) => {
-        host.logger.warn({ subscriptionId: id, errors: errors.map((error) => error.message) }, 'subscription refused');
-        return errors.map((error) => formatGraphQLError(error.toJSON(), error));
+      // Refusals from onSubscribe, and errors that end a subscription's stream.
+      onError: (_ctx, id, payload, errors) => {
+        const state = operations.get(payload);
+        if (!state) return undefined;
+        const formatted = pipeline.formatErrors(state.context, errors, { subscriptionId: id });
+        state.errors.push(...formatted);
+        if (!state.executing) end(state);
+        return formatted;
       },
-      // Errors inside a subscription's events are masked like HTTP errors, and internal ones logged once.
-      onNext: (_ctx, id, _payload, _args, result) => {
-        if (!result.errors?.length) return;
-        for (const error of result.errors) {
-          if (isInternalError(error)) host.logger.error({ err: error.originalError ?? error, subscriptionId: id }, 'subscription event failed');
-        }
-        return { ...result, errors: result.errors.map((error) => formatGraphQLError(error.toJSON(), error)) };
+      onNext: (_ctx, id, payload, _args, result) => {
+        const state = operations.get(payload);
+        if (!state || !result.errors?.length) return undefined;
+        const formatted = pipeline.formatErrors(state.context, result.errors, { subscriptionId: id });
+        state.errors.push(...formatted);
+        return { ...result, errors: formatted };
       },
+      onComplete: (_ctx, _id, payload) => end(operations.get(payload)),
     },
     wss,
   );
