@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
@@ -63,7 +64,15 @@ const coreConfigSchema = z.object({
   TESSERA_JOB_STALLED_INTERVAL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(200).default(30_000),
   TESSERA_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(10_000),
   TESSERA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(30_000),
-  TESSERA_SAFELIST_FILE: z.string().min(1).optional(),
+  // Checked here, not only when the server reads it: a missing file is a configuration mistake, found before any start.
+  TESSERA_SAFELIST_FILE: z
+    .string()
+    .min(1)
+    .refine((file) => isFile(file), {
+      error: (issue) =>
+        `no such file: ${String(issue.input)} (from ${process.cwd()}); set it to the JSON file of registered operations, or unset it to allow any operation`,
+    })
+    .optional(),
   TESSERA_INTROSPECTION: booleanString.optional(),
   TESSERA_CORS_ORIGINS: z
     .string()
@@ -150,4 +159,12 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
     corsOrigins: c.TESSERA_CORS_ORIGINS,
   };
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
