@@ -86,7 +86,13 @@ export class Host {
     const definitions = orderPlugins(await loadPlugins(options.plugins ?? config.plugins));
     const configs = new Map(definitions.map((plugin) => [plugin.name, parsePluginConfig(plugin, env, options.pluginConfig?.[plugin.name])]));
 
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, statementTimeoutMs: config.statementTimeoutMs });
+    const db = await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      logger,
+      statementTimeoutMs: config.statementTimeoutMs,
+      embeddedPort: config.embeddedPort,
+    });
     const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
     const started: StartedPlugin[] = [];
     let startedJobs: JobQueue | undefined;

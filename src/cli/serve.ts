@@ -1,5 +1,8 @@
 import { Host } from './host.ts';
 import { startServer, type TesseraServer } from '../server/http-server.ts';
+import { loadCoreConfig } from '../core/config.ts';
+import { PortUnavailableError } from '../core/errors.ts';
+import { checkPortFree, type ListenAddress } from '../core/listen.ts';
 import type { Logger } from '../core/logger.ts';
 
 /** A failed start may spend this long closing what it opened; then the process exits whatever is left open. */
@@ -7,13 +10,16 @@ const failedStartCleanupMs = 2_000;
 
 /** `tessera serve`: start the host and the server; stop gracefully on SIGTERM/SIGINT. */
 export async function serveCommand(): Promise<void> {
+  const config = loadCoreConfig();
+  const address: ListenAddress = { port: config.port, host: config.host, portSetting: 'PORT', hostSetting: 'HOST' };
+  await checkPortFree(address);
   const host = await Host.start();
   let server: TesseraServer;
   try {
     server = await startServer(host);
   } catch (error) {
     await settleWithin(host.stop(), failedStartCleanupMs, host.logger);
-    throw error;
+    throw PortUnavailableError.matches(error) ? new PortUnavailableError(address, error) : error;
   }
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -10,6 +10,7 @@ export const coreEnvironment = {
   HOST: 'Interface to listen on',
   DATABASE_URL: 'PostgreSQL connection string; unset = embedded PGlite in TESSERA_DATA_DIR',
   TESSERA_DATA_DIR: 'Directory of the embedded database',
+  TESSERA_EMBEDDED_PORT: "Loopback port of the embedded database's Postgres wire server, for psql and other tools (default 0: any free port)",
   REDIS_URL: 'Redis connection string for pub/sub and the job queue (BullMQ); unset = in-memory pub/sub and in-process jobs (one process)',
   REDIS_PREFIX: "Prefix of Tessera's Redis channels, so that deployments can share a Redis",
   TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
@@ -44,6 +45,7 @@ const coreConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
     .optional(),
   TESSERA_DATA_DIR: z.string().min(1).default('.tessera'),
+  TESSERA_EMBEDDED_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(0),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
@@ -94,6 +96,8 @@ export interface CoreConfig {
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Loopback port of the embedded database; 0 = any free port. */
+  embeddedPort: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   /** Plugin names or module paths, in the order given; undefined = all built-ins. */
@@ -134,6 +138,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     host: c.HOST,
     databaseUrl: c.DATABASE_URL,
     dataDir: path.resolve(c.TESSERA_DATA_DIR),
+    embeddedPort: c.TESSERA_EMBEDDED_PORT,
     redisUrl: c.REDIS_URL,
     redisPrefix: c.REDIS_PREFIX,
     plugins: c.TESSERA_PLUGINS?.split(',')

@@ -29,13 +29,15 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Cancels statements running longer (server-side statement_timeout, plus a client-side bound). */
   statementTimeoutMs?: number;
+  /** Loopback port of the embedded database's wire server (default 0: any free port). */
+  embeddedPort?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = options.url;
   if (url === undefined) {
-    embedded = await openEmbeddedDatabase(options.dataDir, options.logger);
+    embedded = await openEmbeddedDatabase(options.dataDir, options.logger, { port: options.embeddedPort ?? 0 });
     url = embedded.url;
   }
   const listeners = new Set<QueryListener>();
