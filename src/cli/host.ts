@@ -91,6 +91,7 @@ export class Host {
       dataDir: config.dataDir,
       logger,
       statementTimeoutMs: config.statementTimeoutMs,
+      waitMs: config.databaseWaitMs,
       embeddedPort: config.embeddedPort,
     });
     const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });

@@ -11,6 +11,8 @@ export const coreEnvironment = {
   DATABASE_URL: 'PostgreSQL connection string; unset = embedded PGlite in TESSERA_DATA_DIR',
   TESSERA_DATA_DIR: 'Directory of the embedded database',
   TESSERA_EMBEDDED_PORT: "Loopback port of the embedded database's Postgres wire server, for psql and other tools (default 0: any free port)",
+  TESSERA_DATABASE_WAIT_MS:
+    'How long a start waits for the PostgreSQL server (DATABASE_URL) to accept connections, retrying with backoff (default 30000; 0 = one try). A refused login or a missing database fails at once',
   REDIS_URL: 'Redis connection string for pub/sub and the job queue (BullMQ); unset = in-memory pub/sub and in-process jobs (one process)',
   REDIS_PREFIX: "Prefix of Tessera's Redis channels, so that deployments can share a Redis",
   TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
@@ -46,6 +48,7 @@ const coreConfigSchema = z.object({
     .optional(),
   TESSERA_DATA_DIR: z.string().min(1).default('.tessera'),
   TESSERA_EMBEDDED_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(0),
+  TESSERA_DATABASE_WAIT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(0).default(30_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
@@ -98,6 +101,8 @@ export interface CoreConfig {
   dataDir: string;
   /** Loopback port of the embedded database; 0 = any free port. */
   embeddedPort: number;
+  /** How long a start waits for the PostgreSQL server; 0 = one try. */
+  databaseWaitMs: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   /** Plugin names or module paths, in the order given; undefined = all built-ins. */
@@ -139,6 +144,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     databaseUrl: c.DATABASE_URL,
     dataDir: path.resolve(c.TESSERA_DATA_DIR),
     embeddedPort: c.TESSERA_EMBEDDED_PORT,
+    databaseWaitMs: c.TESSERA_DATABASE_WAIT_MS,
     redisUrl: c.REDIS_URL,
     redisPrefix: c.REDIS_PREFIX,
     plugins: c.TESSERA_PLUGINS?.split(',')
