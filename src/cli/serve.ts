@@ -1,9 +1,9 @@
 import { Host } from './host.ts';
 import { startServer, type TesseraServer } from '../server/http-server.ts';
 import { loadCoreConfig } from '../core/config.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
 import { PortUnavailableError } from '../core/errors.ts';
 import { checkPortFree, type ListenAddress } from '../core/listen.ts';
-import type { Logger } from '../core/logger.ts';
 
 /** A failed start may spend this long closing what it opened; then the process exits whatever is left open. */
 const failedStartCleanupMs = 2_000;
@@ -11,14 +11,16 @@ const failedStartCleanupMs = 2_000;
 /** `tessera serve`: start the host and the server; stop gracefully on SIGTERM/SIGINT. */
 export async function serveCommand(): Promise<void> {
   const config = loadCoreConfig();
+  // The server's log is its output: stdout, unlike the other commands.
+  const logger = createLogger(config.logLevel, { format: config.logFormat, destination: 'stdout' });
   const address: ListenAddress = { port: config.port, host: config.host, portSetting: 'PORT', hostSetting: 'HOST' };
   await checkPortFree(address);
-  const host = await Host.start();
+  const host = await Host.start({ logger });
   let server: TesseraServer;
   try {
     server = await startServer(host);
   } catch (error) {
-    await settleWithin(host.stop(), failedStartCleanupMs, host.logger);
+    await settleWithin(host.stop(), failedStartCleanupMs, logger);
     throw PortUnavailableError.matches(error) ? new PortUnavailableError(address, error) : error;
   }
   let stopping = false;
@@ -46,7 +48,7 @@ export async function serveCommand(): Promise<void> {
     await announce(host, server);
   } catch (error) {
     stopping = true;
-    await settleWithin(server.stop(), failedStartCleanupMs, host.logger);
+    await settleWithin(server.stop(), failedStartCleanupMs, logger);
     throw error;
   }
   await host.afterStart();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { jobSchedulesSchema } from './jobs/schedules.ts';
+import { logFormats, type LogFormat } from './logger.ts';
 
 /** Environment variables Tessera reads for itself; plugins declare their own (see PluginConfig). */
 export const coreEnvironment = {
@@ -18,6 +19,7 @@ export const coreEnvironment = {
   TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
   TESSERA_SAMPLE_DATA: 'Load sample data into an empty database at start (true/false)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent',
+  LOG_FORMAT: 'pretty (human-readable lines) or json (one JSON object a line); default: pretty when the log goes to a terminal, else json',
   NODE_ENV: 'production turns off the GraphQL IDE',
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
   TESSERA_DB_STATEMENT_TIMEOUT_MS: 'Longest a SQL statement may run before it is cancelled (a stalled database fails requests fast)',
@@ -57,6 +59,7 @@ const coreConfigSchema = z.object({
   TESSERA_PLUGINS: z.string().optional(),
   TESSERA_SAMPLE_DATA: booleanString.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(logFormats, { error: 'expected pretty or json' }).optional(),
   NODE_ENV: z.string().default('development'),
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(15_000),
@@ -109,6 +112,8 @@ export interface CoreConfig {
   plugins: string[] | undefined;
   sampleData: boolean;
   logLevel: z.infer<typeof coreConfigSchema>['LOG_LEVEL'];
+  /** undefined = pretty on a terminal, else JSON. */
+  logFormat: LogFormat | undefined;
   production: boolean;
   shutdownTimeoutMs: number;
   statementTimeoutMs: number;
@@ -152,6 +157,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
       .filter(Boolean),
     sampleData: c.TESSERA_SAMPLE_DATA,
     logLevel: c.LOG_LEVEL,
+    logFormat: c.LOG_FORMAT,
     production: c.NODE_ENV === 'production',
     shutdownTimeoutMs: c.TESSERA_SHUTDOWN_TIMEOUT_MS,
     statementTimeoutMs: c.TESSERA_DB_STATEMENT_TIMEOUT_MS,
