@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, jsonLines, occupyPort, spawnTessera } from './tessera-process.ts';
 
 // Bounds for a busy 2-core machine. A failure known at once: the whole run (Node, the TypeScript loader, the
-// failure) stays far below KNOWN_AT_ONCE_MS; once its message is out, the process is gone within EXIT_AFTER_MESSAGE_MS.
-const KNOWN_AT_ONCE_MS = 15_000;
+// failure) stays below KNOWN_AT_ONCE_MS; loading alone took 7 s here under a load of 9, so the bound is loose, and
+// the tight one is the other: once its message is out, the process is gone within EXIT_AFTER_MESSAGE_MS.
+const KNOWN_AT_ONCE_MS = 30_000;
 const EXIT_AFTER_MESSAGE_MS = 5_000;
 
 interface FailedStart {
