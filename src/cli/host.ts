@@ -84,7 +84,14 @@ export class Host {
     const definitions = orderPlugins(await loadPlugins(options.plugins ?? config.plugins, { builtIns: options.builtIns ?? {} }));
     const configs = new Map(definitions.map((plugin) => [plugin.name, parsePluginConfig(plugin, env, options.pluginConfig?.[plugin.name])]));
 
-    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, statementTimeoutMs: config.statementTimeoutMs });
+    const db = await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      logger,
+      statementTimeoutMs: config.statementTimeoutMs,
+      waitMs: config.databaseWaitMs,
+      embeddedPort: config.embeddedPort,
+    });
     const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
     let started: StartedPlugin[] = [];
     let startedJobs: JobQueue | undefined;

@@ -72,6 +72,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   const code = error instanceof TesseraError ? error.code : 'ERROR';
-  process.stderr.write(`tessera: [${code}] ${errorMessage(error)}\n`);
+  // The command has closed what it could (within a bound): sockets, timers or pools it left open must not keep a
+  // failed process alive. Exit once the message is out, or after a second if stderr never drains.
   process.exitCode = 1;
+  setTimeout(() => process.exit(1), 1_000).unref();
+  process.stderr.write(`tessera: [${code}] ${errorMessage(error)}\n`, () => process.exit(1));
 }

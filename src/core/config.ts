@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { jobSchedulesSchema } from './jobs/schedules.ts';
+import { logFormats, type LogFormat } from './logger.ts';
 
 /** Environment variables Tessera reads for itself; plugins declare their own (see PluginConfig). */
 export const coreEnvironment = {
@@ -9,11 +11,15 @@ export const coreEnvironment = {
   HOST: 'Interface to listen on',
   DATABASE_URL: 'PostgreSQL connection string; unset = embedded PGlite in TESSERA_DATA_DIR',
   TESSERA_DATA_DIR: 'Directory of the embedded database',
+  TESSERA_EMBEDDED_PORT: "Loopback port of the embedded database's Postgres wire server, for psql and other tools (default 0: any free port)",
+  TESSERA_DATABASE_WAIT_MS:
+    'How long a start waits for the PostgreSQL server (DATABASE_URL) to accept connections, retrying with backoff (default 30000; 0 = one try). A refused login or a missing database fails at once',
   REDIS_URL: 'Redis connection string for pub/sub and the job queue (BullMQ); unset = in-memory pub/sub and in-process jobs (one process)',
   REDIS_PREFIX: "Prefix of Tessera's Redis channels, so that deployments can share a Redis",
   TESSERA_PLUGINS: 'Comma-separated plugins to enable: built-in names or module paths (default: all built-ins)',
   TESSERA_SAMPLE_DATA: 'Load sample data into an empty database at start (true/false)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent',
+  LOG_FORMAT: 'pretty (human-readable lines) or json (one JSON object a line); default: pretty when the log goes to a terminal, else json',
   NODE_ENV: 'production turns off the GraphQL IDE',
   TESSERA_SHUTDOWN_TIMEOUT_MS: 'How long a graceful shutdown waits for in-flight work',
   TESSERA_DB_STATEMENT_TIMEOUT_MS: 'Longest a SQL statement may run before it is cancelled (a stalled database fails requests fast)',
@@ -43,6 +49,8 @@ const coreConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
     .optional(),
   TESSERA_DATA_DIR: z.string().min(1).default('.tessera'),
+  TESSERA_EMBEDDED_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(0),
+  TESSERA_DATABASE_WAIT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(0).default(30_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })
@@ -51,6 +59,7 @@ const coreConfigSchema = z.object({
   TESSERA_PLUGINS: z.string().optional(),
   TESSERA_SAMPLE_DATA: booleanString.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(logFormats, { error: 'expected pretty or json' }).optional(),
   NODE_ENV: z.string().default('development'),
   TESSERA_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   TESSERA_DB_STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(15_000),
@@ -63,7 +72,15 @@ const coreConfigSchema = z.object({
   TESSERA_JOB_STALLED_INTERVAL_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(200).default(30_000),
   TESSERA_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(10_000),
   TESSERA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ error: 'expected milliseconds' }).int().min(100).default(30_000),
-  TESSERA_SAFELIST_FILE: z.string().min(1).optional(),
+  // Checked here, not only when the server reads it: a missing file is a configuration mistake, found before any start.
+  TESSERA_SAFELIST_FILE: z
+    .string()
+    .min(1)
+    .refine((file) => isFile(file), {
+      error: (issue) =>
+        `no such file: ${String(issue.input)} (from ${process.cwd()}); set it to the JSON file of registered operations, or unset it to allow any operation`,
+    })
+    .optional(),
   TESSERA_INTROSPECTION: booleanString.optional(),
   TESSERA_CORS_ORIGINS: z
     .string()
@@ -85,12 +102,18 @@ export interface CoreConfig {
   host: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Loopback port of the embedded database; 0 = any free port. */
+  embeddedPort: number;
+  /** How long a start waits for the PostgreSQL server; 0 = one try. */
+  databaseWaitMs: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   /** Plugin names or module paths, in the order given; undefined = all built-ins. */
   plugins: string[] | undefined;
   sampleData: boolean;
   logLevel: z.infer<typeof coreConfigSchema>['LOG_LEVEL'];
+  /** undefined = pretty on a terminal, else JSON. */
+  logFormat: LogFormat | undefined;
   production: boolean;
   shutdownTimeoutMs: number;
   statementTimeoutMs: number;
@@ -125,6 +148,8 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     host: c.HOST,
     databaseUrl: c.DATABASE_URL,
     dataDir: path.resolve(c.TESSERA_DATA_DIR),
+    embeddedPort: c.TESSERA_EMBEDDED_PORT,
+    databaseWaitMs: c.TESSERA_DATABASE_WAIT_MS,
     redisUrl: c.REDIS_URL,
     redisPrefix: c.REDIS_PREFIX,
     plugins: c.TESSERA_PLUGINS?.split(',')
@@ -132,6 +157,7 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
       .filter(Boolean),
     sampleData: c.TESSERA_SAMPLE_DATA,
     logLevel: c.LOG_LEVEL,
+    logFormat: c.LOG_FORMAT,
     production: c.NODE_ENV === 'production',
     shutdownTimeoutMs: c.TESSERA_SHUTDOWN_TIMEOUT_MS,
     statementTimeoutMs: c.TESSERA_DB_STATEMENT_TIMEOUT_MS,
@@ -150,4 +176,12 @@ export function loadCoreConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig
     introspection: c.TESSERA_INTROSPECTION ?? c.NODE_ENV !== 'production',
     corsOrigins: c.TESSERA_CORS_ORIGINS,
   };
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -16,6 +16,9 @@ export const ErrorCode = {
   PLUGIN_HOST_INCOMPATIBLE: 'PLUGIN_HOST_INCOMPATIBLE',
   DATABASE_LOCKED: 'DATABASE_LOCKED',
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  DATABASE_AUTH_FAILED: 'DATABASE_AUTH_FAILED',
+  DATABASE_MISSING: 'DATABASE_MISSING',
+  PORT_UNAVAILABLE: 'PORT_UNAVAILABLE',
   MIGRATION_FAILED: 'MIGRATION_FAILED',
   JOB_UNKNOWN: 'JOB_UNKNOWN',
   JOB_OPTIONS_INVALID: 'JOB_OPTIONS_INVALID',
@@ -70,6 +73,32 @@ export class TesseraError extends Error {
 export class ConfigError extends TesseraError {
   constructor(message: string, options?: TesseraErrorOptions) {
     super(ErrorCode.CONFIG_INVALID, message, options);
+  }
+}
+
+/**
+ * A port Tessera was told to listen on cannot be had (in use, privileged, or not an address of this machine). The
+ * message names the setting to change, since the operator chose the address.
+ */
+export class PortUnavailableError extends TesseraError {
+  constructor(address: { port: number; host: string; portSetting: string; hostSetting?: string }, cause: unknown) {
+    const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const { port, host, portSetting, hostSetting } = address;
+    const message =
+      errno === 'EADDRINUSE'
+        ? `Port ${port} on ${host} (${portSetting}) is already in use by another process: stop that process, or set ${portSetting} to a free port (0 = any free port).`
+        : errno === 'EACCES'
+          ? `Port ${port} on ${host} (${portSetting}) needs privileges this process does not have: set ${portSetting} to a port above 1023.`
+          : errno === 'EADDRNOTAVAIL'
+            ? `Cannot listen on ${host}: it is not an address of this machine. Set ${hostSetting ?? 'the listening address'} to one of its addresses, or 0.0.0.0 for all.`
+            : `Cannot listen on ${host}:${port} (${portSetting}): ${errorMessage(cause)}.`;
+    super(ErrorCode.PORT_UNAVAILABLE, message, { cause, details: { port, host, setting: portSetting } });
+  }
+
+  /** Whether `error` is a failed `listen()` this class describes. */
+  static matches(error: unknown): boolean {
+    const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+    return errno === 'EADDRINUSE' || errno === 'EACCES' || errno === 'EADDRNOTAVAIL';
   }
 }
 

@@ -2,8 +2,11 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
-import { ErrorCode, TesseraError } from '../errors.ts';
+import { ErrorCode } from '../errors.ts';
+import { DatabaseError } from './database-errors.ts';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded.ts';
+import { redactUrl } from './redact-url.ts';
+import { waitForServer } from './wait-for-server.ts';
 
 export type { PrismaClient } from '../../generated/prisma/client.ts';
 
@@ -32,14 +35,20 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Cancels statements running longer (server-side statement_timeout, plus a client-side bound). */
   statementTimeoutMs?: number;
+  /** How long to wait, retrying, for a PostgreSQL server that does not accept connections yet (default 0: one try). */
+  waitMs?: number;
+  /** Loopback port of the embedded database's wire server (default 0: any free port). */
+  embeddedPort?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let url = options.url;
   if (url === undefined) {
-    embedded = await openEmbeddedDatabase(options.dataDir, options.logger);
+    embedded = await openEmbeddedDatabase(options.dataDir, options.logger, { port: options.embeddedPort ?? 0 });
     url = embedded.url;
+  } else {
+    await waitForServer({ url, waitMs: options.waitMs ?? 0, logger: options.logger });
   }
   const listeners = new Set<QueryListener>();
 
@@ -91,7 +100,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await database.ping();
   } catch (error) {
     await database.close().catch(() => undefined);
-    throw new TesseraError(
+    throw new DatabaseError(
       ErrorCode.DATABASE_UNAVAILABLE,
       `Cannot reach the database${embedded ? ' (embedded)' : ` at ${redactUrl(url)}`}: ${(error as Error).message}. ` +
         'Check DATABASE_URL and that the server is running, or unset DATABASE_URL to use the embedded database.',
@@ -99,15 +108,4 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     );
   }
   return database;
-}
-
-/** A connection string without its password, for logs and messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
 }

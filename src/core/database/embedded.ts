@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from '../logger.ts';
 import { ErrorCode, TesseraError } from '../errors.ts';
+import { checkPortFree } from '../listen.ts';
 import { WireServer } from './wire-server.ts';
 
 /**
@@ -30,13 +31,18 @@ interface LockFile {
 
 const lockWaitMs = 15_000;
 
-export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
+export interface EmbeddedOptions {
+  /** Loopback port of the wire server (TESSERA_EMBEDDED_PORT); 0 = any free port. */
+  port?: number;
+}
+
+export async function openEmbeddedDatabase(dataDir: string, logger: Logger, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   await fs.mkdir(dataDir, { recursive: true });
   const lockPath = path.join(dataDir, 'server.lock');
   const deadline = Date.now() + lockWaitMs;
   for (;;) {
     const acquired = await tryCreateLock(lockPath);
-    if (acquired) return startOwner(dataDir, lockPath, logger);
+    if (acquired) return startOwner(dataDir, lockPath, logger, options.port ?? 0);
     const lock = await readLock(lockPath);
     if (lock && isAlive(lock.pid)) {
       if (lock.port !== null) {
@@ -59,11 +65,15 @@ export async function openEmbeddedDatabase(dataDir: string, logger: Logger): Pro
   }
 }
 
-async function startOwner(dataDir: string, lockPath: string, logger: Logger): Promise<EmbeddedDatabase> {
+async function startOwner(dataDir: string, lockPath: string, logger: Logger, requestedPort: number): Promise<EmbeddedDatabase> {
+  let db: PGlite | undefined;
   try {
-    const db = await PGlite.create(path.join(dataDir, 'pgdata'));
-    const server = new WireServer(db, logger);
-    const port = await server.listen('127.0.0.1');
+    // A taken port fails the start now rather than after PGlite's seconds-long start.
+    await checkPortFree({ host: '127.0.0.1', port: requestedPort, portSetting: 'TESSERA_EMBEDDED_PORT' });
+    const pglite = await PGlite.create(path.join(dataDir, 'pgdata'));
+    db = pglite;
+    const server = new WireServer(pglite, logger);
+    const port = await server.listen(requestedPort);
     await writeLock(lockPath, { pid: process.pid, port, startedAt: new Date().toISOString() });
     logger.info({ dataDir, port }, 'embedded database started');
     let stopped = false;
@@ -75,12 +85,14 @@ async function startOwner(dataDir: string, lockPath: string, logger: Logger): Pr
         if (stopped) return;
         stopped = true;
         await server.close();
-        await db.close();
+        await pglite.close();
         await fs.rm(lockPath, { force: true });
       },
     };
   } catch (error) {
+    await db?.close().catch(() => undefined);
     await fs.rm(lockPath, { force: true });
+    if (error instanceof TesseraError) throw error;
     throw new TesseraError(ErrorCode.DATABASE_UNAVAILABLE, `Could not open the embedded database in ${dataDir}: ${String(error)}`, {
       cause: error,
     });

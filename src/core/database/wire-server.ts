@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from '../logger.ts';
+import { listen } from '../listen.ts';
 
 /**
  * Serves one PGlite instance over the Postgres wire protocol on a loopback port, to any number of connections.
@@ -25,11 +26,9 @@ export class WireServer {
     this.server = net.createServer((socket) => this.serve(socket));
   }
 
-  async listen(host = '127.0.0.1'): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, host, () => resolve());
-    });
+  /** Listens on loopback; port 0 = any free port. Resolves with the port. */
+  async listen(port = 0): Promise<number> {
+    await listen(this.server, { host: '127.0.0.1', port, portSetting: 'TESSERA_EMBEDDED_PORT' });
     return (this.server.address() as net.AddressInfo).port;
   }
 
