@@ -3,7 +3,10 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json prisma.config.ts ./
+# npm ci generates the host's and the built-in plugins' Prisma clients: it needs their schemas and the generator.
+COPY bin ./bin
 COPY prisma ./prisma
+COPY src/plugins ./src/plugins
 RUN npm ci --include=dev --no-audit --no-fund
 COPY . .
 EXPOSE 4000

@@ -3,12 +3,14 @@
 // With no argument: the host's client and every built-in plugin's (src/plugins/*/prisma/schema.prisma), as
 // `npm install` does. With paths: those schema files (a plugin's own, e.g. from `tessera plugin generate`).
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const prisma = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
+// Resolved as Node does: in a project that installed tessera, prisma may sit beside it rather than inside it.
+const prisma = createRequire(import.meta.url).resolve('prisma/build/index.js');
 // Any existing file stands in for the native engines, which these clients never load.
 const env = {
   ...process.env,

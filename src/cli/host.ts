@@ -16,7 +16,7 @@ import { parsePluginConfig } from '../core/plugins/plugin-config.ts';
 import { PluginError } from '../core/plugins/plugin-errors.ts';
 import { buildTesseraSchema } from '../schema/build-schema.ts';
 import { createRequestContext, type RequestContext, type RequestStateFactory } from '../core/request-context.ts';
-import { coreStateKey, type CoreState } from '../schema/core/core-state.ts';
+import { coreStateHandle, type CoreState } from '../schema/core/core-state.ts';
 import { loadAuthConfig } from '../core/auth/auth-config.ts';
 import { Authenticator } from '../core/auth/authenticator.ts';
 import { createAuditLog, type AuditLog } from '../core/auth/audit-log.ts';
@@ -194,7 +194,7 @@ export class Host {
           dependsOn: definition.dependsOn ?? [],
         })),
     };
-    this.stateFactories.set(coreStateKey, () => core);
+    this.stateFactories.set(coreStateHandle.plugin, () => core);
     for (const { definition, runtime } of this.plugins) {
       if (runtime.requestState) this.stateFactories.set(definition.name, runtime.requestState);
     }

@@ -60,7 +60,9 @@ describe('tessera serve, when the start fails', { timeout: 120_000 }, () => {
   it("exits with the plugin's message when a plugin cannot be loaded", async () => {
     const result = await failedStart({ TESSERA_DATA_DIR: dataDir, TESSERA_PLUGINS: 'nope' });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("[PLUGIN_UNKNOWN] plugin 'nope': unknown plugin. Built-in plugins: game");
+    expect(result.stderr).toContain(
+      "[PLUGIN_UNKNOWN] plugin 'nope': not a built-in plugin (built-ins: game) and no package of that name is installed",
+    );
     expect(result.totalMs).toBeLessThan(KNOWN_AT_ONCE_MS);
   });
 

@@ -97,6 +97,54 @@ describe('the plugin host refuses to start, naming the plugin and the fix', () =
     expect(error.message).toContain("new URL('./prisma/migrations', import.meta.url)");
   });
 
+  it('for an unknown manifest key, naming it and the keys a manifest has', async () => {
+    const error = await startFailure([plugin('weather', { dependOn: ['game'] } as Partial<PluginDefinition>)]);
+    expect(error.code).toBe('PLUGIN_INVALID');
+    expect(error.message).toContain("plugin 'weather': unknown manifest key 'dependOn': a manifest has only name, version, host");
+    expect(error.message).toContain('dependsOn');
+  });
+
+  it('for a database schema that is reserved or already another plugin’s', async () => {
+    const migrations = new URL('../../src/plugins/game/prisma/migrations', import.meta.url);
+    const reserved = await startFailure([plugin('weather', { database: { schema: 'core', migrations } })]);
+    expect(reserved.message).toContain('database.schema "core" is not usable');
+    const taken = await startFailure(['game', plugin('weather', { database: { schema: 'game', migrations } })]);
+    expect(taken.message).toContain("plugin 'weather': its database schema 'game' is already the schema of plugin 'game'");
+  });
+
+  it('for an init that does not finish in time, naming the plugin and the setting', async () => {
+    const started = Date.now();
+    const error = await startFailure([plugin('slow', { initTimeoutMs: 200, init: () => new Promise<never>(() => undefined) })]);
+    expect(error.code).toBe('PLUGIN_INIT_TIMEOUT');
+    expect(error.message).toContain("plugin 'slow': init did not finish within 200 ms");
+    expect(error.message).toContain('initTimeoutMs');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('for a package that is not installed', async () => {
+    const error = await startFailure(['@acme/tessera-weather']);
+    expect(error.code).toBe('PLUGIN_UNKNOWN');
+    expect(error.message).toContain(
+      "plugin '@acme/tessera-weather': not a built-in plugin (built-ins: game) and no package of that name is installed",
+    );
+    expect(error.message).toContain('npm install @acme/tessera-weather');
+  });
+
+  it('for a plugin whose migration fails, naming the migration and Postgres’s message', async () => {
+    const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-bad-migration-'));
+    try {
+      await fs.mkdir(path.join(directory, '001_init'));
+      await fs.writeFile(path.join(directory, '001_init/migration.sql'), 'CREATE TABLE "weather"."station" (id int);\nSELECT * FROM nowhere;');
+      const error = await startFailure([plugin('weather', { database: { schema: 'weather', migrations: directory } })]);
+      expect(error.code).toBe('PLUGIN_MIGRATION_FAILED');
+      expect(error.message).toContain(
+        'plugin \'weather\': weather: migration 001_init failed and was rolled back: relation "nowhere" does not exist',
+      );
+    } finally {
+      await fs.rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it('for a module path that does not export a plugin', async () => {
     const error = await startFailure(['./test/fixtures/plugins/missing-plugin.ts']);
     expect(error.code).toBe('PLUGIN_UNKNOWN');

@@ -50,6 +50,9 @@ export function checkPlugin(candidate: unknown, origin: string): PluginDefinitio
 }
 
 function checkName(plugin: PluginDefinition, origin: string): void {
+  if (plugin.name === 'tessera') {
+    throw new PluginError(ErrorCode.PLUGIN_INVALID, origin, "the name 'tessera' belongs to the host: name the plugin after what it serves.");
+  }
   if (typeof plugin.name !== 'string' || !namePattern.test(plugin.name)) {
     throw new PluginError(
       ErrorCode.PLUGIN_INVALID,

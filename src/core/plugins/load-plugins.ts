@@ -78,10 +78,12 @@ function resolvePackage(name: string, builtIns: BuiltInPlugins, cwd: string): st
     return createRequire(path.join(cwd, 'package.json')).resolve(name);
   } catch (error) {
     const known = Object.keys(builtIns).join(', ') || 'none';
+    // Not found is the usual case; anything else (a broken package.json, exports without this entry) is worth showing.
+    const why = (error as { code?: string }).code === 'MODULE_NOT_FOUND' ? '' : ` (${errorMessage(error).split('\n')[0]})`;
     throw new PluginError(
       ErrorCode.PLUGIN_UNKNOWN,
       name,
-      `not a built-in plugin (built-ins: ${known}) and no package of that name is installed in ${cwd} (${errorMessage(error)}): ` +
+      `not a built-in plugin (built-ins: ${known}) and no package of that name is installed in ${cwd}${why}: ` +
         `install it (npm install ${name}) or name the plugin by its path (e.g. ./plugins/weather/index.ts).`,
       { cause: error },
     );
