@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
-import { openDatabase, type Database } from '../core/database/database.ts';
+import { configuredDatabase, openDatabase, type Database } from '../core/database/database.ts';
 import { createEventBus, type EventBus } from '../core/pubsub.ts';
 import type { JobQueue, RunTrigger } from '../core/jobs/job-queue.ts';
 import { createJobQueue } from '../core/jobs/create-job-queue.ts';
@@ -84,14 +84,7 @@ export class Host {
     const definitions = orderPlugins(await loadPlugins(options.plugins ?? config.plugins, { builtIns: options.builtIns ?? {} }));
     const configs = new Map(definitions.map((plugin) => [plugin.name, parsePluginConfig(plugin, env, options.pluginConfig?.[plugin.name])]));
 
-    const db = await openDatabase({
-      url: config.databaseUrl,
-      dataDir: config.dataDir,
-      logger,
-      statementTimeoutMs: config.statementTimeoutMs,
-      waitMs: config.databaseWaitMs,
-      embeddedPort: config.embeddedPort,
-    });
+    const db = await openDatabase(configuredDatabase(config, logger));
     const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
     let started: StartedPlugin[] = [];
     let startedJobs: JobQueue | undefined;

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { loadCoreConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
-import { openDatabase, type Database } from '../core/database/database.ts';
+import { configuredDatabase, openDatabase, type Database } from '../core/database/database.ts';
 import { applyMigrations } from '../core/database/migrate.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../core/auth/api-keys.ts';
 import { createAuditLog } from '../core/auth/audit-log.ts';
@@ -14,7 +14,7 @@ const operator = (): Identity => ({ kind: 'user', id: `cli:${os.userInfo().usern
 async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
   const config = loadCoreConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+  const db = await openDatabase(configuredDatabase(config, logger));
   try {
     await applyMigrations(db.pool, logger);
     return await work(db);

@@ -1,6 +1,6 @@
 import { loadCoreConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
-import { openDatabase } from '../core/database/database.ts';
+import { configuredDatabase, openDatabase } from '../core/database/database.ts';
 import { loadPlugins } from '../core/plugins/load-plugins.ts';
 import { orderPlugins } from '../core/plugins/order-plugins.ts';
 import { migrateHostAndPlugins } from '../core/plugins/migrate-plugins.ts';
@@ -11,7 +11,7 @@ export async function migrateCommand(): Promise<void> {
   const config = loadCoreConfig();
   const logger = createLogger(config.logLevel);
   const plugins = orderPlugins(await loadPlugins(config.plugins, { builtIns: builtInPlugins }));
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+  const db = await openDatabase(configuredDatabase(config, logger));
   try {
     for (const result of await migrateHostAndPlugins(db.pool, logger, plugins)) {
       const adopted = result.adopted.length > 0 ? `, adopted ${result.adopted.join(', ')}` : '';

@@ -1,6 +1,6 @@
 import { loadCoreConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
-import { openDatabase } from '../core/database/database.ts';
+import { configuredDatabase, openDatabase } from '../core/database/database.ts';
 import { createEventBus } from '../core/pubsub.ts';
 import { createJobQueue } from '../core/jobs/create-job-queue.ts';
 import { BadUserInputError } from '../core/errors.ts';
@@ -8,7 +8,7 @@ import { BadUserInputError } from '../core/errors.ts';
 /** `tessera runs list [--job <job>]`: recent runs with their progress. */
 export async function listRunsCommand(flags: { job?: string; limit?: number }): Promise<void> {
   const config = loadCoreConfig();
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger: createLogger('warn') });
+  const db = await openDatabase(configuredDatabase(config, createLogger('warn')));
   try {
     const runs = await db.prisma.ingestRun.findMany({
       where: flags.job ? { job: flags.job } : {},
@@ -37,7 +37,7 @@ export async function cancelRunCommand(id: string): Promise<void> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new BadUserInputError(`Invalid run id ${JSON.stringify(id)}: use an id from \`tessera runs list\`.`);
   const config = loadCoreConfig();
   const logger = createLogger('warn');
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger });
+  const db = await openDatabase(configuredDatabase(config, logger));
   const bus = createEventBus({ redisUrl: config.redisUrl, prefix: config.redisPrefix, logger });
   const jobs = createJobQueue(db, bus, config, logger, { worker: false });
   try {

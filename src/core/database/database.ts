@@ -2,6 +2,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../generated/prisma/client.ts';
 import type { Logger } from '../logger.ts';
+import type { CoreConfig } from '../config.ts';
 import { ErrorCode } from '../errors.ts';
 import { DatabaseError } from './database-errors.ts';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded.ts';
@@ -39,6 +40,18 @@ export interface DatabaseOptions {
   waitMs?: number;
   /** Loopback port of the embedded database's wire server (default 0: any free port). */
   embeddedPort?: number;
+}
+
+/** The database the settings name (DATABASE_URL or the embedded one, with its wait, port and statement budget). */
+export function configuredDatabase(config: CoreConfig, logger: Logger): DatabaseOptions {
+  return {
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    logger,
+    statementTimeoutMs: config.statementTimeoutMs,
+    waitMs: config.databaseWaitMs,
+    embeddedPort: config.embeddedPort,
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
