@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { BadUserInputError, TesseraError, ErrorCode } from '../core/errors.ts';
 
 const templateDir = fileURLToPath(new URL('./plugin-template', import.meta.url));
+const hostPackage = fileURLToPath(new URL('../../package.json', import.meta.url));
 const generator = fileURLToPath(new URL('../../bin/prisma-generate.mjs', import.meta.url));
 const namePattern = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -50,6 +51,7 @@ export async function newPluginCommand(name: string, flags: { dir?: string }): P
     await fs.mkdir(path.dirname(path.join(target, relative)), { recursive: true });
     await fs.writeFile(path.join(target, relative), text);
   }
+  await fs.writeFile(path.join(target, 'package.json'), `${JSON.stringify(await pluginPackage(name), null, 2)}\n`);
   await generateClient(target);
   const shown = path.relative(process.cwd(), target) || '.';
   process.stdout.write(
@@ -64,6 +66,30 @@ export async function newPluginCommand(name: string, flags: { dir?: string }): P
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * The plugin's package.json. Tessera itself is installed from wherever the author has it (`npm install -D
+ * /path/to/tessera`); the libraries the plugin's code imports are peers at the host's versions, so that the plugin
+ * and the host share one copy of each (type-graphql keeps its metadata per copy).
+ */
+async function pluginPackage(name: string): Promise<Record<string, unknown>> {
+  const host = JSON.parse(await fs.readFile(hostPackage, 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const pick = (from: Record<string, string>, names: string[]) =>
+    Object.fromEntries(names.map((dependency) => [dependency, from[dependency] ?? '*']));
+  return {
+    name: `tessera-plugin-${name}`,
+    version: '0.1.0',
+    description: `${spellings(name).__Name__} observations for Tessera: a table of its own, a Relay connection and a CSV ingestion job`,
+    type: 'module',
+    exports: { '.': './index.ts' },
+    scripts: { generate: 'tessera plugin generate .', test: 'vitest run', typecheck: 'tsc -p .' },
+    peerDependencies: pick(host.dependencies, ['@prisma/client', 'graphql', 'reflect-metadata', 'type-graphql', 'zod']),
+    devDependencies: pick(host.devDependencies, ['@types/node', 'typescript', 'vitest']),
+  };
 }
 
 /** `tessera plugin generate [dir]`: (re)generates the plugin's Prisma client from its prisma/schema.prisma. */
