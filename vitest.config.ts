@@ -20,6 +20,7 @@ export default defineConfig({
       // Built-in plugins import the host as a third-party plugin would: by its package name.
       { find: /^tessera$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
       { find: /^tessera\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+      { find: /^tessera\/plugins\/([a-z0-9-]+)$/, replacement: fileURLToPath(new URL('./src/plugins/$1/api.ts', import.meta.url)) },
     ],
   },
   test: {

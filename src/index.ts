@@ -1,4 +1,6 @@
 /** The API plugin authors use: declare plugins and jobs, reach other plugins and request state, raise coded errors. */
+// type-graphql's decorators (run as these modules load) need the metadata polyfill first.
+import 'reflect-metadata';
 export { definePlugin, requestState, hostApiVersion } from './core/plugins/define-plugin.ts';
 export type { PluginDefinition, PluginContext, PluginRuntime, PluginConfigSpec, PluginDatabaseSpec } from './core/plugins/define-plugin.ts';
 export { serviceHandle, requestStateHandle } from './core/plugins/handles.ts';

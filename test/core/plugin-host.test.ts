@@ -13,6 +13,7 @@ import { createLogger } from '../../src/core/logger.ts';
 import { loadPlugins } from '../../src/core/plugins/load-plugins.ts';
 import { serviceHandle } from '../../src/core/plugins/handles.ts';
 import { builtInPlugins } from '../../src/plugins/index.ts';
+import { gameService } from 'tessera/plugins/game';
 import { startTestHost, type TestHost } from '../helpers/test-host.ts';
 import { query } from '../helpers/graphql-client.ts';
 import { helloService, lifecycle } from '../fixtures/plugins/hello-plugin.ts';
@@ -201,6 +202,20 @@ describe('plugins load in dependency order', () => {
     await test.close();
     test = undefined;
     expect(lifecycle).toEqual(['init hello', 'close consumer', 'close hello']);
+  });
+
+  it("reaches a built-in plugin's service through the handle it exports (tessera/plugins/game)", async () => {
+    let items: number | undefined;
+    const consumer = plugin('consumer', {
+      dependsOn: ['game'],
+      init: async (ctx) => {
+        items = await ctx.service(gameService).itemCount();
+        return {};
+      },
+    });
+    test = await startTestHost('embedded', { plugins: [consumer, 'game'] });
+    expect(test.host.plugins.map((started) => started.definition.name)).toEqual(['game', 'consumer']);
+    expect(items).toBe(0);
   });
 
   it('reads TESSERA_PLUGINS, default all built-ins', async () => {

@@ -34,7 +34,7 @@ export const defaultQueryLimits: QueryLimits = {
   maxTokens: 3000,
   // @include/@skip on a few fields is normal: 20 per operation is generous and stops directive overload.
   maxDirectives: 20,
-  // The project's heaviest query (50 vendors × sales × costs, src/plugins/game/test/nested-list-costs-constant-sql) costs ~515 000: it passes, a page of 500 over two nested lists (2.5 M) does not.
+  // The project's heaviest query (50 vendors × sales × costs, the game plugin's nested-list-costs-constant-sql test) costs ~515 000: it passes, a page of 500 over two nested lists (2.5 M) does not.
   maxCost: 1_000_000,
   // A batch coalesces a few queries of one client: 10 per request bounds the work one request can start.
   maxBatch: 10,
