@@ -6,6 +6,7 @@ import { migrateCommand } from './migrate.ts';
 import { ingestCommand } from './ingest.ts';
 import { pluginsCommand } from './plugins.ts';
 import { generatePluginCommand, newPluginCommand } from './plugin-new.ts';
+import { newPluginMigrationCommand } from './plugin-migration.ts';
 import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './keys.ts';
 import { cancelRunCommand, listRunsCommand } from './runs.ts';
 
@@ -36,6 +37,12 @@ plugin
   .argument('<name>', 'lowercase letters, digits and dashes, e.g. weather or acme-weather')
   .option('--dir <path>', 'where to write it (default: ./plugins/<name>)')
   .action(newPluginCommand);
+plugin
+  .command('migration')
+  .description("Write a plugin's next migration: the SQL from the schema of its last migration to its prisma/schema.prisma now")
+  .argument('<name>', 'what it does, e.g. add_station_name')
+  .option('--dir <path>', 'the plugin folder', '.')
+  .action(newPluginMigrationCommand);
 plugin
   .command('generate')
   .description("Generate a plugin's Prisma client from its prisma/schema.prisma (after changing its models)")

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BadUserInputError, TesseraError, ErrorCode } from '../core/errors.ts';
+import { schemaSnapshot } from './plugin-migration.ts';
 
 const templateDir = fileURLToPath(new URL('./plugin-template', import.meta.url));
 const hostPackage = fileURLToPath(new URL('../../package.json', import.meta.url));
@@ -52,6 +53,8 @@ export async function newPluginCommand(name: string, flags: { dir?: string }): P
     await fs.writeFile(path.join(target, relative), text);
   }
   await fs.writeFile(path.join(target, 'package.json'), `${JSON.stringify(await pluginPackage(name), null, 2)}\n`);
+  // The first migration keeps the schema it creates: `tessera plugin migration` diffs the next one from it.
+  await fs.copyFile(path.join(target, 'prisma', 'schema.prisma'), path.join(target, 'prisma', 'migrations', migration, schemaSnapshot));
   await generateClient(target);
   const shown = path.relative(process.cwd(), target) || '.';
   process.stdout.write(

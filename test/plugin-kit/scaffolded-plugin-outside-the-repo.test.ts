@@ -121,4 +121,23 @@ describe('a plugin scaffolded outside the repository', () => {
     expect(test.output).toMatch(/Tests\s+\S*2 passed/);
     expect(test.code).toBe(0);
   });
+
+  it('changes its model: writes the next migration from the last one, which the next start applies', async () => {
+    const schemaFile = path.join(pluginDir, 'prisma', 'schema.prisma');
+    const unchanged = await runCli(['plugin', 'migration', 'nothing'], {}, 120_000, pluginDir);
+    expect(unchanged.stdout).toContain('Nothing to migrate');
+    const schema = await fs.readFile(schemaFile, 'utf8');
+    await fs.writeFile(schemaFile, schema.replace('  unit       String', '  unit       String\n  quality    Int      @default(0)'));
+    const written = await runCli(['plugin', 'migration', 'add_quality'], {}, 120_000, pluginDir);
+    expect(written.code).toBe(0);
+    const [folder] = (await fs.readdir(path.join(pluginDir, 'prisma', 'migrations'))).filter((name) => name.endsWith('_add_quality'));
+    const sql = await fs.readFile(path.join(pluginDir, 'prisma', 'migrations', folder as string, 'migration.sql'), 'utf8');
+    expect(sql).toContain('ALTER TABLE "weather"."observation" ADD COLUMN     "quality" INTEGER NOT NULL DEFAULT 0;');
+    expect((await runCli(['plugin', 'generate', '.'], {}, 120_000, pluginDir)).code).toBe(0);
+
+    const env = { TESSERA_PLUGINS: 'game,./weather/index.ts', TESSERA_DATA_DIR: path.join(root, 'data-by-path'), TESSERA_SAMPLE_DATA: 'false' };
+    const migrate = await runCli(['migrate'], env, 120_000, root);
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toContain(`weather: applied 1 migration(s): ${folder} (1 already applied).`);
+  });
 });
