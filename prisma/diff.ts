@@ -1,7 +1,6 @@
-// Prints the SQL that takes the database from the schema of the last committed migration to the schema now: the
-// host's (`npm run -s db:diff > prisma/migrations/<timestamp>_<name>/migration.sql`) or a plugin's, given its folder
-// (`npm run -s db:diff -- src/plugins/game > src/plugins/game/prisma/migrations/<timestamp>_<name>/migration.sql`),
-// from git's copy of the schema the last migration was made from.
+// Prints the SQL that takes the host's database from the schema of its last committed migration (git's copy) to
+// prisma/schema now: `npm run -s db:diff > prisma/migrations/<timestamp>_<name>/migration.sql`. Plugins, built-in
+// or not, write theirs with `tessera plugin migration <name> --dir <plugin>`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,10 +10,8 @@ import { schemaDiff, type DiffFrom } from '../src/cli/schema-diff.ts';
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 
-// The host keeps a folder of schema files in prisma/schema; a plugin one file, <plugin>/prisma/schema.prisma.
-const plugin = process.argv[2] ? path.relative(root, path.resolve(process.argv[2])) : undefined;
-const schemaPath = plugin ? path.join(plugin, 'prisma', 'schema.prisma') : path.join('prisma', 'schema');
-const migrationsPath = plugin ? path.join(plugin, 'prisma', 'migrations') : path.join('prisma', 'migrations');
+const schemaPath = path.join('prisma', 'schema');
+const migrationsPath = path.join('prisma', 'migrations');
 
 const migrations = fs
   .readdirSync(path.join(root, migrationsPath), { withFileTypes: true })
@@ -27,16 +24,12 @@ if (last) {
   const commit = git('log', '-1', '--format=%H', '--', path.join(migrationsPath, last));
   if (!commit) throw new Error(`commit the migration ${last} first: the diff starts from the schema it was made from`);
   const old = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-schema-'));
-  if (plugin) {
-    fs.writeFileSync(path.join(old, 'schema.prisma'), git('show', `${commit}:${schemaPath}`));
-  } else {
-    for (const file of git('ls-tree', '--name-only', `${commit}:${schemaPath}`)
-      .split('\n')
-      // A file since removed held models that moved out (to a plugin's own schema and history): not the host's.
-      .filter((name) => name.endsWith('.prisma') && fs.existsSync(path.join(root, schemaPath, name)))) {
-      fs.writeFileSync(path.join(old, file), git('show', `${commit}:${schemaPath}/${file}`));
-    }
+  for (const file of git('ls-tree', '--name-only', `${commit}:${schemaPath}`)
+    .split('\n')
+    // A file since removed held models that moved out (to a plugin's own schema and history): not the host's.
+    .filter((name) => name.endsWith('.prisma') && fs.existsSync(path.join(root, schemaPath, name)))) {
+    fs.writeFileSync(path.join(old, file), git('show', `${commit}:${schemaPath}/${file}`));
   }
-  from = { schema: plugin ? path.join(old, 'schema.prisma') : old };
+  from = { schema: old };
 }
 process.stdout.write((await schemaDiff(from, path.join(root, schemaPath))) ?? '-- This is an empty migration.\n');
