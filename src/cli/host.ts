@@ -46,6 +46,9 @@ export interface HostOptions {
 
 type HostState = 'starting' | 'started' | 'stopping' | 'stopped';
 
+/** How long a failed start may spend closing what it opened. */
+const failedStartCleanupMs = 2_000;
+
 /**
  * The plugin host: loads and checks plugins, opens the database and pub/sub, initialises plugins in dependency
  * order and builds the schema. `stop()` undoes it all in reverse order. Servers and the CLI both run on a Host.
@@ -108,10 +111,22 @@ export class Host {
       host.state = 'started';
       return host;
     } catch (error) {
-      await startedJobs?.close();
-      await stopPlugins(started, logger);
-      await bus.close();
-      await db.close();
+      // A failed start closes what it opened, within a bound: a part that hangs (a lost server) must not keep the
+      // process alive; the caller exits either way.
+      const cleanup = (async () => {
+        await startedJobs?.close();
+        await stopPlugins(started, logger);
+        await bus.close();
+        await db.close();
+      })().catch((cleanupError: unknown) => logger.error({ err: cleanupError }, 'closing after a failed start failed'));
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          logger.warn({ boundMs: failedStartCleanupMs }, 'closing after a failed start takes too long: giving up on it');
+          resolve();
+        }, failedStartCleanupMs);
+      });
+      await Promise.race([cleanup, bound]).finally(() => clearTimeout(timer));
       throw error;
     }
   }
