@@ -9,6 +9,7 @@ import type { WorkerResult, WorkerSettings } from './ingest/worker.ts';
 import { sampleMachine } from './machine.ts';
 import { applyMigrations } from '../src/core/database/migrate.ts';
 import { createLogger } from '../src/core/logger.ts';
+import { redactUrl } from '../src/core/database/redact-url.ts';
 
 /**
  * Ingest throughput: the framework's bulk path (`bulkUpsert`: COPY into a staging table, then INSERT … ON
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
         await verify(database.url, config.rows);
         const summary = summarize(runs);
         console.log(`\n${formatSummary(config, summary)}\n`);
-        const file = await writeResults({ startedAt, config: { ...config, adminUrl: redact(config.adminUrl) }, machine, runs, summary });
+        const file = await writeResults({ startedAt, config: { ...config, adminUrl: redactUrl(config.adminUrl) }, machine, runs, summary });
         log(`results written to ${path.relative(process.cwd(), file)}`);
       })(),
       expired,
@@ -233,16 +234,6 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
   }
   return value;
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 function log(message: string): void {
