@@ -7,7 +7,8 @@ import { BadUserInputError, TesseraError, ErrorCode } from '../core/errors.ts';
 import { schemaSnapshot } from './plugin-migration.ts';
 
 const templateDir = fileURLToPath(new URL('./plugin-template', import.meta.url));
-const hostPackage = fileURLToPath(new URL('../../package.json', import.meta.url));
+const hostRoot = fileURLToPath(new URL('../..', import.meta.url));
+const hostPackage = path.join(hostRoot, 'package.json');
 const generator = fileURLToPath(new URL('../../bin/prisma-generate.mjs', import.meta.url));
 const namePattern = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -56,15 +57,17 @@ export async function newPluginCommand(name: string, flags: { dir?: string }): P
   // The first migration keeps the schema it creates: `tessera plugin migration` diffs the next one from it.
   await fs.copyFile(path.join(target, 'prisma', 'schema.prisma'), path.join(target, 'prisma', 'migrations', migration, schemaSnapshot));
   await generateClient(target);
-  const shown = path.relative(process.cwd(), target) || '.';
+  const relative = path.relative(process.cwd(), target) || '.';
+  // A module path starts with . or /: `TESSERA_PLUGINS=game,weather` would name a package.
+  const shown = relative.startsWith('.') || path.isAbsolute(relative) ? relative : `./${relative}`;
   process.stdout.write(
     [
       `Plugin '${name}' written to ${target}.`,
       '',
       'Try it:',
-      `  TESSERA_PLUGINS=game,./${shown}/index.ts npx tessera ingest ${name}:observations-csv`,
-      `  TESSERA_PLUGINS=game,./${shown}/index.ts npm start     # then query { ${words.__camel__}Observations(first: 10) { totalCount nodes { station observedAt value } } }`,
-      `  (cd ${shown} && npx vitest run)                           # its test, on a throwaway database`,
+      `  TESSERA_PLUGINS=game,${shown}/index.ts npx tessera ingest ${name}:observations-csv`,
+      `  TESSERA_PLUGINS=game,${shown}/index.ts npm start     # then query { ${words.__camel__}Observations(first: 10) { totalCount nodes { station observedAt value } } }`,
+      `  (cd ${shown} && npm install -D ${path.relative(target, hostRoot) || '.'} && npx vitest run)   # its test, on a throwaway database`,
       `Read ${path.join(shown, 'README.md')} for what each file does.`,
       '',
     ].join('\n'),
