@@ -12,6 +12,22 @@ export { defineJob } from './core/jobs/job.ts';
 export type { JobDefinition, JobContext, JobOutcome, RunReporter, InvalidRecordInput, JobCursorStore } from './core/jobs/job.ts';
 export type { RequestContext } from './core/request-context.ts';
 export { ConnectionArgs, PageInfo, connectionType, paginate } from './schema/pagination.ts';
+export { defineEntity, column, text, language, belongsTo, hasMany, computed } from './core/plugins/entity.ts';
+export type {
+  Entity,
+  EntityDeclaration,
+  EntityField,
+  FilterDeclaration,
+  FilterCondition,
+  FilterField,
+  SortDeclaration,
+  QueryDeclaration,
+  TextsDeclaration,
+  TextLanguage,
+  LanguageResolver,
+} from './core/plugins/entity.ts';
+export { entityType, SortDirection } from './schema/read/graphql-types.ts';
+export { loadEntity } from './schema/read/executor.ts';
 export type { Connection, Edge, PageRequest } from './schema/pagination.ts';
 export { uniqueLoader, groupLoader, compositeGroupLoader } from './schema/loaders.ts';
 export { TesseraError, BadUserInputError, NotFoundError, ErrorCode } from './core/errors.ts';

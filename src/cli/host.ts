@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { loadCoreConfig, type CoreConfig } from '../core/config.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { configuredDatabase, openDatabase, type Database } from '../core/database/database.ts';
@@ -15,6 +15,7 @@ import { orderPlugins } from '../core/plugins/order-plugins.ts';
 import { parsePluginConfig } from '../core/plugins/plugin-config.ts';
 import { PluginError } from '../core/plugins/plugin-errors.ts';
 import { buildTesseraSchema } from '../schema/build-schema.ts';
+import { attachReadDatabase, executeOperation } from '../schema/read/executor.ts';
 import { createRequestContext, type RequestContext, type RequestStateFactory } from '../core/request-context.ts';
 import { coreStateHandle, type CoreState } from '../schema/core/core-state.ts';
 import { loadAuthConfig } from '../core/auth/auth-config.ts';
@@ -75,6 +76,11 @@ export class Host {
     this.jobs = jobs;
   }
 
+  /** Runs an operation over this host's schema: compiled reads as SQL, the rest through graphql-js. */
+  execute(args: Omit<ExecutionArgs, 'schema'>): Promise<ExecutionResult> {
+    return executeOperation({ ...args, schema: this.schema });
+  }
+
   static async start(options: HostOptions = {}): Promise<Host> {
     const env = options.env ?? process.env;
     const config = { ...loadCoreConfig(env), ...options.config };
@@ -104,6 +110,7 @@ export class Host {
       if (reaped.length > 0) logger.warn({ runs: reaped.map((run) => run.id) }, 'runs left running by a stopped process were marked abandoned');
       await jobs.open();
       const schema = await buildTesseraSchema(definitions, bus);
+      attachReadDatabase(schema, db);
       const auth = await Authenticator.create(authConfig, db.prisma, logger);
       const rateLimiter = createRateLimiter({ config: rateLimitConfig, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, logger });
       const host = new Host(config, logger, db, bus, started, schema, jobs, auth, createAuditLog(db.prisma, logger), limits, rateLimiter);

@@ -10,9 +10,14 @@ import { coreState } from './core/core-state.ts';
  * nothing about whether the data exists.
  */
 export const authChecker: AuthChecker<RequestContext> = ({ context, info }, roles) => {
+  checkFieldRoles(context, `${info.parentType.name}.${info.fieldName}`, roles);
+  return true;
+};
+
+/** Throws (and audits) unless the caller holds one of `roles` for `field` ('Type.field'); no roles = viewer. */
+export function checkFieldRoles(context: RequestContext, field: string, roles: readonly string[]): void {
   const { identity } = context;
-  if (grants(identity.roles, roles)) return true;
-  const field = `${info.parentType.name}.${info.fieldName}`;
+  if (grants(identity.roles, roles)) return;
   const required = roles.length > 0 ? roles.join(' or ') : 'viewer';
   coreState(context).audit.record({
     identity,
@@ -29,4 +34,4 @@ export const authChecker: AuthChecker<RequestContext> = ({ context, info }, role
     ErrorCode.FORBIDDEN,
     `${field} needs the role ${required}; this ${identity.kind === 'key' ? 'API key' : 'token'} has ${identity.roles.join(', ') || 'no role'}.`,
   );
-};
+}

@@ -8,6 +8,8 @@ import { IngestChangeResolver } from './core/ingest-change.resolver.ts';
 import { PluginInfoResolver } from './core/plugin-info.resolver.ts';
 import { DateTimeScalar } from './scalars.ts';
 import { authChecker } from './auth-checker.ts';
+import { entityQueries, entityType, installEntityResolvers } from './read/graphql-types.ts';
+import { registerReadModel } from './read/executor.ts';
 import { ApiKeyResolver } from './core/api-key.resolver.ts';
 import { AuditEventResolver } from './core/audit-event.resolver.ts';
 
@@ -19,9 +21,15 @@ export const coreResolvers = [IngestRunResolver, IngestChangeResolver, PluginInf
  * builds on its own too (pass only that plugin), which is what a federation subgraph will serve.
  */
 export async function buildTesseraSchema(plugins: readonly PluginDefinition[], bus: EventBus): Promise<GraphQLSchema> {
-  const resolvers = [...coreResolvers, ...plugins.flatMap((plugin) => plugin.graphql?.resolvers ?? [])] as unknown as NonEmptyArray<Function>;
-  const orphanedTypes = plugins.flatMap((plugin) => plugin.graphql?.orphanedTypes ?? []) as Function[];
-  return buildSchema({
+  const entities = plugins.flatMap((plugin) => plugin.graphql?.entities ?? []);
+  const entityResolvers = entities.map(entityQueries).filter((resolver) => resolver !== undefined);
+  const resolvers = [
+    ...coreResolvers,
+    ...entityResolvers,
+    ...plugins.flatMap((plugin) => plugin.graphql?.resolvers ?? []),
+  ] as unknown as NonEmptyArray<Function>;
+  const orphanedTypes = [...entities.map(entityType), ...plugins.flatMap((plugin) => plugin.graphql?.orphanedTypes ?? [])] as Function[];
+  const schema = await buildSchema({
     resolvers,
     orphanedTypes,
     pubSub: bus.pubSub,
@@ -30,4 +38,10 @@ export async function buildTesseraSchema(plugins: readonly PluginDefinition[], b
     validate: false,
     emitSchemaFile: false,
   });
+  installEntityResolvers(schema, entities);
+  const rootFields = new Map(
+    entities.flatMap((entity) => Object.entries(entity.declaration.queries ?? {}).map(([name, query]) => [name, { entity, query }] as const)),
+  );
+  registerReadModel(schema, { rootFields, entities });
+  return schema;
 }

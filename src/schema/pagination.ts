@@ -128,7 +128,8 @@ export async function paginate<T, K>(
   };
 }
 
-function readPageArgs<K>(args: ConnectionArgs): { size: number; backward: boolean; cursor: K | undefined } {
+/** The page a connection asks for: its size, direction and decoded cursor, checked. */
+export function readPageArgs<K>(args: ConnectionArgs): { size: number; backward: boolean; cursor: K | undefined } {
   if (args.first != null && args.last != null) throw new BadUserInputError('Give either `first` or `last`, not both.');
   const backward = args.last != null || (args.before != null && args.first == null);
   const size = backward ? (args.last ?? defaultPageSize) : (args.first ?? defaultPageSize);

@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, getVariableValues, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { RequestContext } from '../core/request-context.ts';
 import type { RequestPipeline, RequestRefusal } from './request-pipeline.ts';
+import { servesOperation } from '../schema/read/executor.ts';
 import type { ServerHost } from './server-host.ts';
 
 /**
@@ -40,13 +41,13 @@ export function createApollo(
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the default plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
-      pipelinePlugin(pipeline),
+      pipelinePlugin(host, pipeline),
     ],
   });
 }
 
 /** The pipeline's steps at Apollo's hooks: admission once the operation is known, then errors, audit and log. */
-function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<RequestContext> {
+function pipelinePlugin(host: ServerHost, pipeline: RequestPipeline): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -57,6 +58,28 @@ function pipelinePlugin(pipeline: RequestPipeline): ApolloServerPlugin<RequestCo
           if (operation.operation === 'subscription') throw subscriptionOverHttp();
           const refusal = await pipeline.admit(contextValue, document, request.operationName, request.variables);
           if (refusal) throw withHttp(refusal);
+        },
+        // Operations with a root field an entity serves run on the read path (compiled SQL), as over graphql-ws.
+        async responseForOperation({ request, document, operation, contextValue }) {
+          if (!servesOperation(host.schema, operation)) return null;
+          // Variables that do not coerce are answered by Apollo (400, BAD_USER_INPUT), as for any operation.
+          if (getVariableValues(host.schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return null;
+          const result = await host.execute({
+            document,
+            contextValue,
+            variableValues: request.variables,
+            operationName: request.operationName,
+          });
+          // Formatted as Apollo would (willSendResponse adds the request id).
+          let errors: GraphQLFormattedError[] | undefined;
+          if (result.errors?.length) {
+            pipeline.reportErrors(contextValue, result.errors, { operationName: request.operationName });
+            errors = result.errors.map((error) => pipeline.formatError(error));
+          }
+          return {
+            http: { status: undefined, headers: new HeaderMap() },
+            body: { kind: 'single', singleResult: { data: result.data, ...(errors ? { errors } : {}) } },
+          };
         },
         async didEncounterErrors({ errors, operationName, contextValue }) {
           pipeline.reportErrors(contextValue, errors, { operationName });

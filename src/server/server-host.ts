@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import type { CoreConfig } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AuditLog } from '../core/auth/audit-log.ts';
@@ -36,6 +36,8 @@ export interface ServerHost {
   readonly audit: AuditLog;
   readonly limits: QueryLimits;
   readonly rateLimiter: RateLimiter;
+  /** Runs one query or mutation (compiled reads as SQL); both transports execute through it. */
+  execute(args: Omit<ExecutionArgs, 'schema'>): Promise<ExecutionResult>;
   /** The GraphQL context of one operation. */
   createContext(request: ContextRequest): RequestContext;
   readiness(): Promise<{ ready: boolean; checks: Record<string, string> }>;

@@ -56,6 +56,7 @@ export function attachWebSockets(host: ServerHost, httpServer: Server, pipeline:
   const server = useServer<Record<string, unknown>, { socket: WebSocket; request: IncomingMessage }>(
     {
       schema: host.schema,
+      execute: (args) => host.execute(args),
       onConnect: async (ctx) => {
         if (host.state !== 'started') return false;
         const params = ctx.connectionParams ?? {};

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { graphql, type ExecutionResult } from 'graphql';
+import { parse, validate, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import pg from 'pg';
 import { Host, type HostOptions } from '../cli/host.ts';
 import type { LevelWithSilent } from 'pino';
@@ -101,7 +101,15 @@ export async function createTestHost(options: TestHostOptions & Pick<HostOptions
     async execute(query, variables, executeOptions) {
       const identity = { kind: 'user' as const, id: 'test', name: 'test', roles: [...(executeOptions?.roles ?? options.roles ?? ['admin'])] };
       const contextValue = host.createContext({ identity, acceptLanguage: executeOptions?.acceptLanguage });
-      return (await graphql({ schema: host.schema, source: query, variableValues: variables ?? {}, contextValue })) as ExecutionResult<never>;
+      let document: DocumentNode;
+      try {
+        document = parse(query);
+      } catch (error) {
+        return { errors: [error as GraphQLError] } as ExecutionResult<never>;
+      }
+      const invalid = validate(host.schema, document);
+      if (invalid.length > 0) return { errors: invalid } as ExecutionResult<never>;
+      return (await host.execute({ document, variableValues: variables ?? {}, contextValue })) as ExecutionResult<never>;
     },
     async post(query, variables, headers) {
       server ??= await startServer(host, { port: 0, host: '127.0.0.1' });

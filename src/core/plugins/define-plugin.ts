@@ -1,3 +1,4 @@
+import type { Entity } from './entity.ts';
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import type { PluginDatabase } from '../database/plugin-database.ts';
@@ -83,8 +84,11 @@ export interface PluginDefinition<TConfig = unknown, TService = unknown, TReques
   config?: PluginConfigSpec<TConfig>;
   /** The plugin's own Postgres schema and migrations. */
   database?: PluginDatabaseSpec;
-  /** The plugin's part of the GraphQL schema: type-graphql resolver classes (and types no resolver returns). */
-  graphql?: { resolvers: readonly ClassType[]; orphanedTypes?: readonly ClassType[] };
+  /**
+   * The plugin's part of the GraphQL schema: entities (declared with `defineEntity`; their types, root fields and
+   * SQL come from the declaration), type-graphql resolver classes, and types no resolver returns.
+   */
+  graphql?: { entities?: readonly Entity[]; resolvers?: readonly ClassType[]; orphanedTypes?: readonly ClassType[] };
   /** Jobs this plugin offers; names are `<plugin>:<job>`. */
   jobs?: readonly JobDefinition<TConfig>[];
   /** How long `init` may take before the start fails naming the plugin (default 30 s). */

@@ -4,11 +4,11 @@ import { PrismaClient } from './generated/prisma/client.ts';
 import { createGameService, type GameService } from './service.ts';
 import { createGameRequest, type GameRequest } from './shared/game-request.ts';
 import { manifestJob, manifestLoaded } from './ingest/manifest.job.ts';
-import { ItemResolver, ItemRewardResolver } from './item/item.resolver.ts';
-import { ActivityResolver, ActivityRewardResolver } from './activity/activity.resolver.ts';
-import { SaleCostResolver, VendorResolver, VendorSaleResolver } from './vendor/vendor.resolver.ts';
-import { DestinationResolver, PlaceResolver } from './location/location.resolver.ts';
-import { QuestResolver, QuestStepResolver } from './quest/quest.resolver.ts';
+import { Item, ItemReward } from './item/item.entity.ts';
+import { Activity, ActivityReward } from './activity/activity.entity.ts';
+import { SaleCost, Vendor, VendorSale } from './vendor/vendor.entity.ts';
+import { Destination, Place } from './location/location.entity.ts';
+import { Quest, QuestStep } from './quest/quest.entity.ts';
 import { AnalyticsResolver, QuestRewardStatResolver, RareItemResolver } from './analytics/analytics.resolver.ts';
 
 /** Destiny 2 definitions from the Bungie.net manifest: items, activities, locations, vendors, quests, currencies. */
@@ -20,29 +20,16 @@ export default definePlugin<GameConfig, GameService, GameRequest>({
   config: gameConfig,
   database: { schema: 'game', migrations: new URL('./prisma/migrations', import.meta.url) },
   graphql: {
-    resolvers: [
-      ItemResolver,
-      ItemRewardResolver,
-      ActivityResolver,
-      ActivityRewardResolver,
-      VendorResolver,
-      VendorSaleResolver,
-      SaleCostResolver,
-      DestinationResolver,
-      PlaceResolver,
-      QuestResolver,
-      QuestStepResolver,
-      AnalyticsResolver,
-      RareItemResolver,
-      QuestRewardStatResolver,
-    ],
+    // Items, vendors, activities, locations and quests are read through compiled SQL; the analytics are hand-written.
+    entities: [Item, ItemReward, Vendor, VendorSale, SaleCost, Activity, ActivityReward, Destination, Place, Quest, QuestStep],
+    resolvers: [AnalyticsResolver, RareItemResolver, QuestRewardStatResolver],
   },
   jobs: [manifestJob],
   init(ctx) {
     const prisma = ctx.db.client(PrismaClient);
     return {
       service: createGameService(prisma, ctx.config.languages[0] as string),
-      requestState: (request) => createGameRequest(prisma, ctx.config.languages, request),
+      requestState: (request) => createGameRequest(ctx.db.pool, ctx.config.languages, request),
       async afterStart() {
         // A database without a complete manifest load (empty, or a first load cut short) gets the sample (or,
         // with BUNGIE_API_KEY, the live manifest), without blocking start-up.

@@ -1,14 +1,14 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import { ItemType, TierType, enumValue } from '../shared/enums.ts';
 import { gameRequest } from '../shared/game-request.ts';
-import { localize, type ItemRow, type Localized } from '../shared/rows.ts';
 import type { BungieLanguage } from '../config.ts';
-import { Item } from '../item/item.type.ts';
+import { Item } from '../item/item.entity.ts';
 import { QuestRewardStat, RareItem } from './analytics.type.ts';
-import { BadUserInputError, type RequestContext } from 'tessera';
+import { BadUserInputError, entityType, loadEntity, type RequestContext } from 'tessera';
 
 interface StatRow {
-  hash: bigint;
+  hash: string;
   lang: BungieLanguage;
 }
 type RareItemRow = StatRow & { tier: TierType | null; vendorCount: number; activityCount: number; sourceCount: number };
@@ -37,19 +37,21 @@ export class AnalyticsResolver {
     checkLimit(limit);
     const game = gameRequest(context);
     const language = game.language(lang);
-    const rows = await game.prisma.$queryRaw<{ hash: bigint; tier_type: number; vendor_count: number; activity_count: number }[]>`
+    const { rows } = await game.pool.query<{ hash: string; tier_type: number; vendor_count: number; activity_count: number }>({
+      text: `
       WITH offers AS (
         SELECT i.hash, i.tier_type,
           (SELECT count(DISTINCT s.vendor_hash) FROM "game"."vendor_sale" s WHERE s.item_hash = i.hash)::int AS vendor_count,
           (SELECT count(DISTINCT r.activity_hash) FROM "game"."activity_reward" r WHERE r.item_hash = i.hash)::int AS activity_count
         FROM "game"."item" i
-        WHERE i.tier_type >= ${Number(minTier)} AND NOT i.is_currency
-          AND i.item_type NOT IN (${ItemType.QUEST_STEP}, ${ItemType.QUEST_STEP_COMPLETE}, ${ItemType.DUMMY})
+        WHERE i.tier_type >= $1 AND NOT i.is_currency AND i.item_type <> ALL($2::int[])
       )
       SELECT hash, tier_type, vendor_count, activity_count FROM offers
-      WHERE ${includeUnobtainable} OR vendor_count + activity_count > 0
+      WHERE $3 OR vendor_count + activity_count > 0
       ORDER BY tier_type DESC, vendor_count + activity_count ASC, hash ASC
-      LIMIT ${limit}`;
+      LIMIT $4`,
+      values: [Number(minTier), [ItemType.QUEST_STEP, ItemType.QUEST_STEP_COMPLETE, ItemType.DUMMY], includeUnobtainable, limit],
+    });
     return rows.map((row) => ({
       hash: row.hash,
       lang: language,
@@ -69,11 +71,12 @@ export class AnalyticsResolver {
     checkLimit(limit);
     const game = gameRequest(context);
     const language = game.language(lang);
-    const rows = await game.prisma.$queryRaw<{ hash: bigint; quest_count: number; total_quantity: number }[]>`
+    const { rows } = await game.pool.query<{ hash: string; quest_count: number; total_quantity: number }>({
+      text: `
       WITH quest_rewards AS (
         SELECT q.hash AS quest_hash, r.reward_item_hash, r.quantity
         FROM "game"."item" q JOIN "game"."item_reward" r ON r.item_hash = q.hash
-        WHERE q.item_type = ${ItemType.QUEST}
+        WHERE q.item_type = $1
         UNION ALL
         SELECT s.quest_hash, r.reward_item_hash, r.quantity
         FROM "game"."quest_step" s JOIN "game"."item_reward" r ON r.item_hash = s.step_hash
@@ -82,28 +85,30 @@ export class AnalyticsResolver {
       FROM quest_rewards
       GROUP BY reward_item_hash
       ORDER BY quest_count DESC, total_quantity DESC, hash ASC
-      LIMIT ${limit}`;
+      LIMIT $2`,
+      values: [ItemType.QUEST, limit],
+    });
     return rows.map((row) => ({ hash: row.hash, lang: language, questCount: row.quest_count, totalQuantity: row.total_quantity }));
   }
 }
 
-async function loadStatItem(row: StatRow, context: RequestContext): Promise<Localized<ItemRow> | null> {
-  const item = await gameRequest(context).loaders.item.load(row.hash);
-  return item ? localize(item, row.lang) : null;
+/** The row's item through the read path: one statement for all rows of the list, in the list's language. */
+function loadStatItem(row: StatRow, context: RequestContext, info: GraphQLResolveInfo) {
+  return loadEntity(context, info, Item, row.hash, { lang: row.lang, fallback: gameRequest(context).defaultLanguage });
 }
 
 @Resolver(() => RareItem)
 export class RareItemResolver {
-  @FieldResolver(() => Item)
-  item(@Root() row: RareItemRow, @Ctx() context: RequestContext) {
-    return loadStatItem(row, context);
+  @FieldResolver(() => entityType(Item))
+  item(@Root() row: RareItemRow, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return loadStatItem(row, context, info);
   }
 }
 
 @Resolver(() => QuestRewardStat)
 export class QuestRewardStatResolver {
-  @FieldResolver(() => Item)
-  item(@Root() row: QuestRewardRow, @Ctx() context: RequestContext) {
-    return loadStatItem(row, context);
+  @FieldResolver(() => entityType(Item))
+  item(@Root() row: QuestRewardRow, @Ctx() context: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return loadStatItem(row, context, info);
   }
 }

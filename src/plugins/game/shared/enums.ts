@@ -57,12 +57,6 @@ registerEnumType(DestinyClass, {
   description: "Guardian class; ANY is Bungie's Unknown (3), used for items every class can use.",
 });
 
-export enum SortDirection {
-  ASC = 'ASC',
-  DESC = 'DESC',
-}
-registerEnumType(SortDirection, { name: 'SortDirection' });
-
 /** Maps a stored integer to the enum, or null for a value Bungie added after this list was written. */
 export function enumValue<E extends Record<string, string | number>>(enumeration: E, value: number): E[keyof E] | null {
   return (typeof enumeration[value as unknown as keyof E] === 'string' ? value : null) as E[keyof E] | null;
