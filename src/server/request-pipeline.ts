@@ -24,6 +24,7 @@ import type { ServerHost } from './server-host.ts';
 export type Transport = 'http' | 'graphql-ws';
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
+const documentCacheSize = 1_000;
 
 /** The client's X-Request-Id when it is safe to log and echo, else a new one. */
 export function requestIdFrom(header: string | string[] | undefined): string {
@@ -107,6 +108,9 @@ export function createRequestPipeline(host: ServerHost, safelist: Safelist | und
   const validationOptions = { hideSuggestions: rules.hideSuggestions };
   const badRequest = (errors: readonly GraphQLError[]) => new RequestRefusal(errors, 400);
   const formatError = (error: unknown) => formatOperationError(error, rules.hideSuggestions);
+  // Parsed documents by text, as Apollo keeps them over HTTP: the same AST per query, so compiled read plans
+  // (cached by AST node) are reused over graphql-ws too.
+  const documents = new Map<string, DocumentNode>();
   const pipeline: RequestPipeline = {
     validationRules: rules.validationRules,
     validationOptions,
@@ -144,8 +148,18 @@ export function createRequestPipeline(host: ServerHost, safelist: Safelist | und
     },
 
     parse(text) {
+      const known = documents.get(text);
+      if (known) {
+        // Most recently used last: the oldest is the first one out.
+        documents.delete(text);
+        documents.set(text, known);
+        return known;
+      }
       try {
-        return parse(text);
+        const document = parse(text);
+        documents.set(text, document);
+        if (documents.size > documentCacheSize) documents.delete(documents.keys().next().value as string);
+        return document;
       } catch (error) {
         const syntax = error instanceof GraphQLError ? error : new GraphQLError(String(error));
         return badRequest([

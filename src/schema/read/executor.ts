@@ -113,12 +113,20 @@ function variablesOfDirectives(node: FieldNode, fragments: Record<string, Fragme
   return names;
 }
 
+let plansCompiled = 0;
+
+/** How many read plans this process has compiled (each once per operation and shape). */
+export function readPlansCompiled(): number {
+  return plansCompiled;
+}
+
 function planFor(node: FieldNode, shape: string, database: ReadDatabase, compile: () => CompiledStatement): Plan {
   let byShape = plans.get(node);
   if (!byShape) plans.set(node, (byShape = new Map()));
   let plan = byShape.get(shape);
   if (!plan) {
     const statement = compile();
+    plansCompiled += 1;
     const name = database.kind === 'server' ? `t${createHash('sha1').update(statement.text).digest('hex').slice(0, 20)}` : undefined;
     plan = { ...statement, name };
     byShape.set(shape, plan);
