@@ -1,3 +1,4 @@
+import { ItemType, TierType } from '../src/plugins/game/shared/enums.ts';
 import type { ReadKey } from './reads.ts';
 import { isRecord } from './json-data.ts';
 
@@ -13,28 +14,38 @@ export interface BaselineQuery {
   values(body: unknown, lang: string): unknown[];
 }
 
-const tierNames = ['UNKNOWN', 'CURRENCY', 'BASIC', 'COMMON', 'RARE', 'LEGENDARY', 'EXOTIC'];
-const tierSql = (column: string) => `CASE ${column} ${tierNames.map((name, value) => `WHEN ${value} THEN '${name}'`).join(' ')} END`;
+/** GraphQL's name of each value of a numeric enum, as a SQL array indexed by value + 1 (NULL for other values). */
+function enumNamesSql(enumeration: Record<string, string | number>): (column: string) => string {
+  const values = Object.values(enumeration).filter((value): value is number => typeof value === 'number');
+  const names = Array.from({ length: Math.max(...values) + 1 }, (_, value) => enumeration[value]);
+  const array = `(ARRAY[${names.map((name) => (typeof name === 'string' ? `'${name}'` : 'NULL')).join(', ')}]::text[])`;
+  return (column) => `${array}[${column} + 1]`;
+}
+const tierSql = enumNamesSql(TierType);
+const typeSql = enumNamesSql(ItemType);
 
 const item = `
 SELECT json_build_object('item', (
-  SELECT json_build_object('hash', i.hash, 'name', COALESCE(t.name, ''), 'tier', ${tierSql('i.tier_type')}, 'itemTypeDisplayName', t.item_type_display_name)
+  SELECT json_build_object('name', COALESCE(t.name, ''), 'tier', ${tierSql('i.tier_type')}, 'type', ${typeSql('i.item_type')})
   FROM game.item i
   LEFT JOIN game.item_text t ON t.item_hash = i.hash AND t.lang = $2
   WHERE i.hash = $1
 ))::text AS data`;
 
+// The manifest job writes a default-language text for every definition it loads, so for the default language this
+// inner join answers what Tessera's outer join with COALESCE(name, '') does, and it can walk the (lang, name) index
+// instead of sorting every item of the type.
 const items = `
 SELECT json_build_object('items', json_build_object('nodes', COALESCE(
-  json_agg(json_build_object('hash', p.hash, 'name', p.name, 'tier', ${tierSql('p.tier_type')}) ORDER BY p.name, p.hash),
+  json_agg(json_build_object('hash', p.hash, 'name', p.name, 'tier', ${tierSql('p.tier_type')}, 'type', ${typeSql('p.item_type')}) ORDER BY p.name, p.hash),
   '[]'::json
 )))::text AS data
 FROM (
-  SELECT i.hash, i.tier_type, COALESCE(t.name, '') AS name
-  FROM game.item i
-  LEFT JOIN game.item_text t ON t.item_hash = i.hash AND t.lang = $3
-  WHERE i.tier_type = ANY($2::int[])
-  ORDER BY name, i.hash
+  SELECT i.hash, i.tier_type, i.item_type, t.name
+  FROM game.item_text t
+  JOIN game.item i ON i.hash = t.item_hash
+  WHERE t.lang = $3 AND i.item_type = ANY($2::int[])
+  ORDER BY t.name, t.item_hash
   LIMIT $1
 ) p`;
 
@@ -49,7 +60,7 @@ WITH v AS (
   SELECT sc.vendor_hash, sc.vendor_item_index,
     json_agg(json_build_object(
       'quantity', sc.quantity,
-      'currency', json_build_object('hash', sc.currency_hash, 'name', COALESCE(ct.name, ''))
+      'currency', json_build_object('name', COALESCE(ct.name, ''))
     ) ORDER BY sc.position) AS costs
   FROM v
   JOIN game.vendor_sale_cost sc ON sc.vendor_hash = v.hash
@@ -58,8 +69,7 @@ WITH v AS (
 ), s AS (
   SELECT vs.vendor_hash,
     json_agg(json_build_object(
-      'vendorItemIndex', vs.vendor_item_index,
-      'item', json_build_object('hash', vs.item_hash, 'name', COALESCE(it.name, '')),
+      'item', json_build_object('name', COALESCE(it.name, '')),
       'costs', COALESCE(c.costs, '[]'::json)
     ) ORDER BY vs.vendor_item_index) AS sales
   FROM v
@@ -69,7 +79,7 @@ WITH v AS (
   GROUP BY vs.vendor_hash
 )
 SELECT json_build_object('vendors', json_build_object('nodes', COALESCE(
-  json_agg(json_build_object('hash', v.hash, 'name', v.name, 'sales', COALESCE(s.sales, '[]'::json)) ORDER BY v.name, v.hash),
+  json_agg(json_build_object('name', v.name, 'sales', COALESCE(s.sales, '[]'::json)) ORDER BY v.name, v.hash),
   '[]'::json
 )))::text AS data
 FROM v
@@ -84,7 +94,7 @@ export const baselineQueries: Record<ReadKey, BaselineQuery> = {
   items: {
     name: 'bench_items',
     text: items,
-    values: (body, lang) => [integerField(body, 'first'), integerListField(body, 'tiers'), lang],
+    values: (body, lang) => [integerField(body, 'first'), integerListField(body, 'types'), lang],
   },
   vendors: {
     name: 'bench_vendors',

@@ -12,10 +12,20 @@ export interface BenchConfig {
   maxRequests: number;
   /** The whole run fails past this many seconds. */
   timeoutSeconds: number;
-  /** Database connections of each server: Tessera's default for a Postgres server, and the baseline's. */
+  /** Rounds of measurements: each measures every read on every server, one after the other. */
+  runs: number;
+  /** Database connections of each server: Tessera's default for a Postgres server, PostGraphile's and the baseline's. */
   poolSize: number;
-  vendors: number;
-  salesPerVendor: number;
+  /** The generated manifest, loaded through the real `game:manifest` job. */
+  data: {
+    items: number;
+    currencies: number;
+    vendors: number;
+    salesPerVendor: number;
+    costsPerSale: number;
+    activities: number;
+    rewardsPerActivity: number;
+  };
 }
 
 const defaultAdminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -23,19 +33,20 @@ const defaultAdminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
 export function readBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
   const durationSeconds = integer(env, 'BENCH_DURATION', 10, 1, 300);
   const warmupSeconds = integer(env, 'BENCH_WARMUP', Math.min(3, durationSeconds), 0, 60);
+  const runs = integer(env, 'BENCH_RUNS', 3, 1, 20);
   const reads = 3;
-  const servers = 2;
-  const plannedLoadSeconds = reads * servers * (durationSeconds + warmupSeconds);
+  const servers = 3;
+  const plannedLoadSeconds = runs * reads * servers * (durationSeconds + warmupSeconds);
   return {
     adminUrl: env.BENCH_DATABASE_URL || defaultAdminUrl,
     durationSeconds,
     warmupSeconds,
-    connections: integer(env, 'BENCH_CONNECTIONS', 16, 1, 256),
+    connections: integer(env, 'BENCH_CONNECTIONS', 50, 1, 256),
     maxRequests: durationSeconds * 100_000,
-    timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 180 + plannedLoadSeconds, 10, 3_600),
+    timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 300 + plannedLoadSeconds, 10, 7_200),
+    runs,
     poolSize: 20,
-    vendors: 200,
-    salesPerVendor: 30,
+    data: { items: 20_000, currencies: 5, vendors: 300, salesPerVendor: 30, costsPerSale: 2, activities: 2_000, rewardsPerActivity: 5 },
   };
 }
 

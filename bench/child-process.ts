@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { countPgStatements, pgStatementCount } from './count-statements.ts';
 
 /**
  * A server running in its own Node process (its own event loop), reporting its URL over IPC.
@@ -8,6 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export interface ChildServer {
   url: string;
   pid: number;
+  /** SQL statements the child has sent through `pg` so far (all of its connections). */
+  statements(): Promise<number>;
   /** Asks the child to stop gracefully; kills it if it has not exited within `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -17,8 +20,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-type ChildMessage = { type: 'ready'; url: string } | { type: 'failed'; message: string };
-type ParentMessage = { type: 'stop' };
+type ChildMessage = { type: 'ready'; url: string } | { type: 'failed'; message: string } | { type: 'statements'; count: number };
+type ParentMessage = { type: 'stop' } | { type: 'statements' };
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -35,7 +38,12 @@ export async function startChild(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const url = await waitForReady(child, options);
-    return { url, pid: child.pid ?? -1, stop: (graceMs = 15_000) => stopChild(child, exited, graceMs) };
+    return {
+      url,
+      pid: child.pid ?? -1,
+      statements: () => askStatements(child, options.label),
+      stop: (graceMs = 15_000) => stopChild(child, exited, graceMs),
+    };
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
@@ -54,7 +62,7 @@ function waitForReady(child: ChildProcess, options: { startTimeoutMs: number; si
     };
     const onMessage = (message: ChildMessage) => {
       if (message.type === 'ready') finish(() => resolve(message.url));
-      else finish(() => reject(new Error(`${options.label} failed to start: ${message.message}`)));
+      else if (message.type === 'failed') finish(() => reject(new Error(`${options.label} failed to start: ${message.message}`)));
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       finish(() => reject(new Error(`${options.label} exited before it was ready (code ${code}, signal ${signal})`)));
@@ -67,6 +75,22 @@ function waitForReady(child: ChildProcess, options: { startTimeoutMs: number; si
     child.once('exit', onExit);
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function askStatements(child: ChildProcess, label: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const finish = (outcome: () => void) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      outcome();
+    };
+    const onMessage = (message: ChildMessage) => {
+      if (message.type === 'statements') finish(() => resolve(message.count));
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`${label} did not report its statement count within 5 s`))), 5_000);
+    child.on('message', onMessage);
+    child.send({ type: 'statements' } satisfies ParentMessage);
   });
 }
 
@@ -91,8 +115,12 @@ export function isEntry(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && moduleUrl === pathToFileURL(process.argv[1]).href;
 }
 
-/** Runs in the child: starts the server, reports its URL, and stops on the parent's request or disappearance. */
+/**
+ * Runs in the child: starts the server, reports its URL, answers the parent's requests for its SQL statement count,
+ * and stops on the parent's request or disappearance.
+ */
 export function serveAsChild(start: () => Promise<RunningServer>): void {
+  countPgStatements();
   const send = (message: ChildMessage, then?: () => void) => {
     if (process.send) process.send(message, undefined, undefined, () => then?.());
     else then?.();
@@ -113,6 +141,7 @@ export function serveAsChild(start: () => Promise<RunningServer>): void {
   };
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stop') shutdown();
+    else if (message.type === 'statements') send({ type: 'statements', count: pgStatementCount() });
   });
   process.on('disconnect', shutdown);
   process.on('SIGTERM', shutdown);

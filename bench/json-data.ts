@@ -42,3 +42,57 @@ function describe(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/**
+ * Reads parsed JSON strictly: each accessor throws, naming the path, when the value is not of the expected kind,
+ * so that two answers missing the same field cannot pass as agreeing.
+ */
+export class JsonReader {
+  constructor(
+    readonly value: unknown,
+    readonly path = '$',
+  ) {}
+
+  get(key: string): JsonReader {
+    if (!isRecord(this.value)) throw this.expected('an object');
+    return new JsonReader(this.value[key], `${this.path}.${key}`);
+  }
+
+  list(): JsonReader[] {
+    if (!Array.isArray(this.value)) throw this.expected('a list');
+    return this.value.map((entry, index) => new JsonReader(entry, `${this.path}[${index}]`));
+  }
+
+  /** The one element of a list. */
+  only(): JsonReader {
+    const entries = this.list();
+    if (entries.length !== 1 || !entries[0]) throw this.expected('a list of one element');
+    return entries[0];
+  }
+
+  string(): string {
+    if (typeof this.value !== 'string') throw this.expected('a string');
+    return this.value;
+  }
+
+  integer(): number {
+    if (typeof this.value !== 'number' || !Number.isSafeInteger(this.value)) throw this.expected('an integer');
+    return this.value;
+  }
+
+  /** A string, or null. */
+  nullableString(): string | null {
+    return this.value === null ? null : this.string();
+  }
+
+  /** An unsigned integer given as a number or as a string of digits (GraphQL's BigInt), as a string. */
+  digits(): string {
+    if (typeof this.value === 'number' && Number.isSafeInteger(this.value) && this.value >= 0) return String(this.value);
+    if (typeof this.value === 'string' && /^\d+$/.test(this.value)) return this.value;
+    throw this.expected('an unsigned integer');
+  }
+
+  private expected(what: string): Error {
+    return new Error(`${this.path}: expected ${what}, got ${describe(this.value)}`);
+  }
+}

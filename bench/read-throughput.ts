@@ -1,19 +1,21 @@
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeGeneratedManifest } from '../src/plugins/game/test/helpers/generated-manifest.ts';
 import { readBenchConfig, type BenchConfig } from './bench-config.ts';
 import { benchDatabase } from './bench-database.ts';
 import { benchDeadline, boundedCleanup } from './deadline.ts';
-import { startChild } from './child-process.ts';
+import { startChild, type ChildServer } from './child-process.ts';
 import { sampleMachine } from './machine.ts';
 import { loadAutocannon, runLoad, type LoadResult, type LoadTarget } from './load.ts';
-import { benchReads } from './reads.ts';
+import { benchReads, serverKeys, serverLabels, type ServerKey } from './reads.ts';
 import { formatTable, readResult, writeResults, type ReadResult } from './report.ts';
 import { verifyReads } from './verify.ts';
 
 /**
- * Read throughput of Tessera against the bare `node:http` + `pg` baseline, each server in its own process,
- * on a fresh database loaded through the real manifest job. See bench/README.md.
+ * Read throughput of Tessera against PostGraphile v5 and the bare `node:http` + `pg` baseline, each server in its
+ * own process, on a fresh database loaded through the real manifest job, measured in interleaved runs.
+ * See bench/README.md.
  */
 
 type Cleanup = { label: string; run: () => Promise<unknown> };
@@ -35,8 +37,10 @@ async function main(): Promise<void> {
 
 async function run(config: BenchConfig, signal: AbortSignal, cleanups: Cleanup[]): Promise<void> {
   const startedAt = new Date();
-  const reads = benchReads(config.salesPerVendor);
+  const { data } = config;
+  const reads = benchReads({ salesPerVendor: data.salesPerVendor, costsPerSale: data.costsPerSale });
   loadAutocannon();
+  const postgraphileVersion = await installedVersion('postgraphile');
   const machine = await sampleMachine();
   if (machine.cpuBusy > 0.25) {
     log(`warning: the CPUs are ${(machine.cpuBusy * 100).toFixed(0)}% busy before the bench starts; other work skews the ratios`);
@@ -47,43 +51,71 @@ async function run(config: BenchConfig, signal: AbortSignal, cleanups: Cleanup[]
   log(`creating database ${database.name}`);
   await database.create();
 
-  const manifestDir = await writeGeneratedManifest({ vendors: config.vendors, salesPerVendor: config.salesPerVendor });
+  const manifestDir = await writeGeneratedManifest(data);
   cleanups.push({ label: 'remove the generated manifest', run: () => fs.rm(manifestDir, { recursive: true, force: true }) });
 
-  const childEnv = { ...process.env, NODE_ENV: 'production', BENCH_DB_URL: database.url };
-  log(`starting Tessera: loading ${config.vendors} vendors x ${config.salesPerVendor} sales through game:manifest`);
+  const childEnv = { ...process.env, NODE_ENV: 'production', BENCH_DB_URL: database.url, BENCH_POOL_SIZE: String(config.poolSize) };
+  log(
+    `starting Tessera: loading ${data.items} items + ${data.currencies} currencies, ${data.vendors} vendors x ${data.salesPerVendor} sales ` +
+      `x ${data.costsPerSale} costs, ${data.activities} activities x ${data.rewardsPerActivity} rewards through game:manifest`,
+  );
   const tessera = await startChild(new URL('./tessera-server.ts', import.meta.url), {
     env: { ...childEnv, BENCH_MANIFEST_DIR: manifestDir },
-    startTimeoutMs: 180_000,
+    startTimeoutMs: 300_000,
     signal,
     label: 'Tessera',
   });
   cleanups.push({ label: 'stop Tessera', run: () => tessera.stop() });
   log('analyzing the loaded tables');
   await database.analyze();
+  log(`starting PostGraphile ${postgraphileVersion} (amber preset, schema game, pool ${config.poolSize})`);
+  const postgraphile = await startChild(new URL('./postgraphile-server.ts', import.meta.url), {
+    env: childEnv,
+    startTimeoutMs: 120_000,
+    signal,
+    label: 'PostGraphile',
+  });
+  cleanups.push({ label: 'stop PostGraphile', run: () => postgraphile.stop() });
   log(`starting the baseline (node:http + pg, pool ${config.poolSize})`);
   const baseline = await startChild(new URL('./baseline-server.ts', import.meta.url), {
-    env: { ...childEnv, BENCH_POOL_SIZE: String(config.poolSize) },
+    env: childEnv,
     startTimeoutMs: 30_000,
     signal,
     label: 'baseline',
   });
   cleanups.push({ label: 'stop the baseline', run: () => baseline.stop() });
-  log(`Tessera at ${tessera.url} (pid ${tessera.pid}), baseline at ${baseline.url} (pid ${baseline.pid})`);
+  const servers: Record<ServerKey, ChildServer> = { tessera, postgraphile, baseline };
+  for (const server of serverKeys) log(`${serverLabels[server]} at ${servers[server].url} (pid ${servers[server].pid})`);
 
-  const verified = await verifyReads(reads, { tessera: tessera.url, baseline: baseline.url }, signal);
-  for (const { read, shape } of verified) log(`verified ${read.label}: ${shape}, same data from both servers`);
-
-  const results: ReadResult[] = [];
-  for (const { read, shape, tessera: tesseraTarget, baseline: baselineTarget } of verified) {
-    const tesseraLoad = await measure(`${read.label}, Tessera`, tesseraTarget, config, signal);
-    const baselineLoad = await measure(`${read.label}, baseline`, baselineTarget, config, signal);
-    results.push(readResult({ key: read.key, label: read.label, shape, tessera: tesseraLoad, baseline: baselineLoad }));
+  const verified = await verifyReads(reads, servers, signal);
+  for (const { read, shape, statements } of verified) {
+    const counts = serverKeys.map((server) => `${serverLabels[server]} ${statements[server] ?? 'n/a'}`).join(', ');
+    log(`verified ${read.label}: ${shape}, the same content from the three servers; SQL statements per request: ${counts}`);
   }
 
-  console.log(`\n${formatTable(results)}\n`);
-  const file = await writeResults(results, { config, startedAt, machine });
+  const measured = verified.map((entry) => ({ ...entry, loads: { tessera: [], postgraphile: [], baseline: [] } as Record<ServerKey, LoadResult[]> }));
+  for (let round = 1; round <= config.runs; round += 1) {
+    for (const { read, targets, loads } of measured) {
+      for (const server of serverKeys) {
+        loads[server].push(await measure(`run ${round}/${config.runs}, ${read.label}, ${serverLabels[server]}`, targets[server], config, signal));
+      }
+    }
+  }
+  const results: ReadResult[] = measured.map(({ read, shape, statements, loads }) =>
+    readResult({ key: read.key, label: read.label, shape, statements, runs: loads }),
+  );
+
+  console.log(`\n${formatTable(results, config.runs)}\n`);
+  const file = await writeResults(results, { config, startedAt, machine, postgraphileVersion });
   log(`results written to ${path.relative(process.cwd(), file)}`);
+}
+
+/** The version of an installed package, read from its package.json. */
+async function installedVersion(name: string): Promise<string> {
+  let directory = path.dirname(createRequire(import.meta.url).resolve(name));
+  while (path.basename(directory) !== name && path.dirname(directory) !== directory) directory = path.dirname(directory);
+  const manifest = JSON.parse(await fs.readFile(path.join(directory, 'package.json'), 'utf8')) as { version?: unknown };
+  return String(manifest.version);
 }
 
 async function measure(label: string, target: LoadTarget, config: BenchConfig, signal: AbortSignal): Promise<LoadResult> {

@@ -1,39 +1,74 @@
+import type { ChildServer } from './child-process.ts';
 import { firstDifference, prop } from './json-data.ts';
 import type { LoadTarget } from './load.ts';
-import type { ReadSpec } from './reads.ts';
+import { serverKeys, serverLabels, type ReadSpec, type ServerKey } from './reads.ts';
 
 export interface VerifiedRead {
   read: ReadSpec;
-  /** What the data holds, e.g. "vendors=20 sales=600 costs=1200". */
+  /** What the content holds, e.g. "vendors=20 sales=600 costs=1200". */
   shape: string;
-  tessera: LoadTarget;
-  baseline: LoadTarget;
+  /** Per server: the request, and the body it answered, which every answer under load must equal. */
+  targets: Record<ServerKey, LoadTarget>;
+  /** SQL statements per request, per server (the fewest over a few sequential requests), or null if unknown. */
+  statements: Record<ServerKey, number | null>;
 }
 
+const statementSamples = 3;
+
 /**
- * Asks each read once of both servers and checks that their `data` is the same and of the expected size.
- * The bodies they answered become what every answer under load must equal.
+ * Asks each read of each server and checks that the content of every answer equals the baseline's and has the
+ * expected size. The bodies they answered become what every answer under load must equal.
  */
-export async function verifyReads(
-  reads: readonly ReadSpec[],
-  urls: { tessera: string; baseline: string },
-  signal: AbortSignal,
-): Promise<VerifiedRead[]> {
+export async function verifyReads(reads: readonly ReadSpec[], servers: Record<ServerKey, ChildServer>, signal: AbortSignal): Promise<VerifiedRead[]> {
   const verified: VerifiedRead[] = [];
   for (const read of reads) {
-    const tessera = { url: `${urls.tessera}/graphql`, body: JSON.stringify(read.graphql) };
-    const baseline = { url: `${urls.baseline}/${read.key}`, body: JSON.stringify(read.baselineBody) };
-    const tesseraBody = await post(tessera.url, tessera.body, signal);
-    const baselineBody = await post(baseline.url, baseline.body, signal);
-    const tesseraData = dataOf(tesseraBody, `Tessera (${read.label})`);
-    const baselineData = dataOf(baselineBody, `baseline (${read.label})`);
-    const shape = read.shape(tesseraData);
-    if (shape !== read.expectedShape) throw new Error(`${read.label}: Tessera answered ${shape}, expected ${read.expectedShape}.`);
-    const difference = firstDifference(tesseraData, baselineData, '$.data');
-    if (difference) throw new Error(`${read.label}: Tessera and the baseline disagree at ${difference}.`);
-    verified.push({ read, shape, tessera: { ...tessera, expectBody: tesseraBody }, baseline: { ...baseline, expectBody: baselineBody } });
+    const targets = {} as Record<ServerKey, LoadTarget>;
+    const contents = {} as Record<ServerKey, unknown>;
+    for (const server of serverKeys) {
+      const request = read.requests[server];
+      const who = `${serverLabels[server]} (${read.label})`;
+      const target = { url: `${servers[server].url}${request.path}`, body: JSON.stringify(request.body) };
+      const body = await post(target.url, target.body, signal);
+      try {
+        contents[server] = request.content(dataOf(body, who));
+      } catch (error) {
+        throw new Error(`${who}: ${(error as Error).message}`, { cause: error });
+      }
+      targets[server] = { ...target, expectBody: body };
+    }
+    const shape = read.shape(contents.baseline);
+    if (shape !== read.expectedShape) throw new Error(`${read.label}: the baseline answered ${shape}, expected ${read.expectedShape}.`);
+    for (const server of serverKeys) {
+      const difference = firstDifference(contents[server], contents.baseline, '$content');
+      if (difference) throw new Error(`${read.label}: ${serverLabels[server]} and the baseline disagree at ${difference}.`);
+      const again = await post(targets[server].url, targets[server].body, signal);
+      if (again !== targets[server].expectBody) {
+        throw new Error(`${read.label}: ${serverLabels[server]} answered two different bodies to the same request.`);
+      }
+    }
+    const statements = {} as Record<ServerKey, number | null>;
+    for (const server of serverKeys) statements[server] = await statementsPerRequest(servers[server], targets[server], signal);
+    verified.push({ read, shape, targets, statements });
   }
   return verified;
+}
+
+/** The fewest statements the server sent for one request, over a few sequential ones (background work adds some). */
+async function statementsPerRequest(server: ChildServer, target: LoadTarget, signal: AbortSignal): Promise<number | null> {
+  let fewest: number | null = null;
+  try {
+    for (let sample = 0; sample < statementSamples; sample += 1) {
+      const before = await server.statements();
+      await post(target.url, target.body, signal);
+      const count = (await server.statements()) - before;
+      fewest = fewest === null ? count : Math.min(fewest, count);
+    }
+  } catch (error) {
+    signal.throwIfAborted();
+    console.error(`[bench] could not count the statements of ${target.url}: ${(error as Error).message}`);
+    return null;
+  }
+  return fewest;
 }
 
 async function post(url: string, body: string, signal: AbortSignal): Promise<string> {
