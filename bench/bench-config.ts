@@ -14,6 +14,10 @@ export interface BenchConfig {
   timeoutSeconds: number;
   /** Rounds of measurements: each measures every read on every server, one after the other. */
   runs: number;
+  /** Writes a CPU profile of the Tessera process while it serves to bench/results/profiles. */
+  profile: boolean;
+  /** Only these reads (BENCH_READS=item,vendors,items); all by default. */
+  reads: readonly string[] | undefined;
   /** Database connections of each server: Tessera's default for a Postgres server, PostGraphile's and the baseline's. */
   poolSize: number;
   /** The generated manifest, loaded through the real `game:manifest` job. */
@@ -45,9 +49,19 @@ export function readBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     maxRequests: durationSeconds * 100_000,
     timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 300 + plannedLoadSeconds, 10, 7_200),
     runs,
+    profile: env.BENCH_PROFILE === '1',
+    reads: env.BENCH_READS ? readKeys(env.BENCH_READS) : undefined,
     poolSize: 20,
     data: { items: 20_000, currencies: 5, vendors: 300, salesPerVendor: 30, costsPerSale: 2, activities: 2_000, rewardsPerActivity: 5 },
   };
+}
+
+function readKeys(raw: string): string[] {
+  const keys = raw.split(',').map((key) => key.trim());
+  const known = ['item', 'vendors', 'items'];
+  const unknown = keys.filter((key) => !known.includes(key));
+  if (unknown.length > 0) throw new Error(`BENCH_READS=${JSON.stringify(raw)}: unknown read ${unknown.join(', ')}; use ${known.join(', ')}.`);
+  return keys;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

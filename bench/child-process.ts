@@ -1,4 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import { Session } from 'node:inspector';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { countPgStatements, pgStatementCount } from './count-statements.ts';
 
@@ -127,11 +130,15 @@ export function serveAsChild(start: () => Promise<RunningServer>): void {
   };
   let server: RunningServer | undefined;
   let stopping = false;
+  let profiler: Session | undefined;
+  const profileFile = process.env.BENCH_CPU_PROFILE;
   const shutdown = () => {
     if (stopping) return;
     stopping = true;
     setTimeout(() => process.exit(1), 10_000).unref();
-    (server ? server.stop() : Promise.resolve()).then(
+    writeProfile(profiler, profileFile)
+      .then(() => (server ? server.stop() : undefined))
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('bench server: stop failed', error);
@@ -150,6 +157,8 @@ export function serveAsChild(start: () => Promise<RunningServer>): void {
     .then(
       (started) => {
         server = started;
+        // Only the serving is profiled, not the start (the data load).
+        if (profileFile) profiler = startProfile();
         send({ type: 'ready', url: started.url });
       },
       (error: unknown) => {
@@ -157,4 +166,22 @@ export function serveAsChild(start: () => Promise<RunningServer>): void {
         send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
       },
     );
+}
+
+function startProfile(): Session {
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  return session;
+}
+
+async function writeProfile(session: Session | undefined, file: string | undefined): Promise<void> {
+  if (!session || !file) return;
+  const { profile } = await new Promise<{ profile: object }>((resolve, reject) =>
+    session.post('Profiler.stop', (error, result) => (error ? reject(error) : resolve(result as { profile: object }))),
+  );
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(profile));
+  console.error(`bench server: CPU profile written to ${file}`);
 }

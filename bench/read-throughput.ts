@@ -38,7 +38,9 @@ async function main(): Promise<void> {
 async function run(config: BenchConfig, signal: AbortSignal, cleanups: Cleanup[]): Promise<void> {
   const startedAt = new Date();
   const { data } = config;
-  const reads = benchReads({ salesPerVendor: data.salesPerVendor, costsPerSale: data.costsPerSale });
+  const reads = benchReads({ salesPerVendor: data.salesPerVendor, costsPerSale: data.costsPerSale }).filter(
+    (read) => config.reads === undefined || config.reads.includes(read.key),
+  );
   loadAutocannon();
   const postgraphileVersion = await installedVersion('postgraphile');
   const machine = await sampleMachine();
@@ -60,7 +62,12 @@ async function run(config: BenchConfig, signal: AbortSignal, cleanups: Cleanup[]
       `x ${data.costsPerSale} costs, ${data.activities} activities x ${data.rewardsPerActivity} rewards through game:manifest`,
   );
   const tessera = await startChild(new URL('./tessera-server.ts', import.meta.url), {
-    env: { ...childEnv, BENCH_MANIFEST_DIR: manifestDir },
+    env: {
+      ...childEnv,
+      BENCH_MANIFEST_DIR: manifestDir,
+      // The serving is profiled (not the data load); summarize with `node --import tsx bench/profile-summary.ts <file>`.
+      ...(config.profile ? { BENCH_CPU_PROFILE: path.join('bench', 'results', 'profiles', `tessera-${startedAt.toISOString().replace(/[:.]/g, '-')}.cpuprofile`) } : {}),
+    },
     startTimeoutMs: 300_000,
     signal,
     label: 'Tessera',

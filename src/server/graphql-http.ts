@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { getVariableValues, type GraphQLFormattedError } from 'graphql';
+import { servesOperation } from '../schema/read/executor.ts';
 import type { RequestContext } from '../core/request-context.ts';
 import { checkBatch } from '../schema/limits/index.ts';
 import { normalizeIp } from './rate-limit/index.ts';
@@ -68,6 +70,17 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
       }
       if (source !== undefined && req.method === 'POST') operation.query = source;
       else if (source !== undefined) url.searchParams.set('query', source);
+      if (req.method === 'POST' && source !== undefined && answersJson(req) && !hasPersistedQuery(extensions)) {
+        const served = await serveRead(
+          res,
+          host,
+          pipeline,
+          context,
+          { query: source, variables: operation.variables, operationName: (operation as { operationName?: unknown }).operationName },
+          started,
+        );
+        if (served) return;
+      }
     }
 
     const headers = new HeaderMap();
@@ -87,6 +100,55 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   };
+}
+
+/**
+ * A query the read path serves, over HTTP without Apollo: the pipeline's own steps (parse and validation cached
+ * per text, admission, execution, error formatting, the log line), as over graphql-ws. False when the operation
+ * is anything else (a mutation, a parse or validation error, bad variables): Apollo answers those as always.
+ */
+async function serveRead(
+  res: ServerResponse,
+  host: ServerHost,
+  pipeline: RequestPipeline,
+  context: RequestContext,
+  request: { query: string; variables: unknown; operationName: unknown },
+  started: bigint,
+): Promise<boolean> {
+  const document = pipeline.parse(request.query);
+  if (document instanceof RequestRefusal || pipeline.validate(document)) return false;
+  const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
+  const operation = pipeline.resolveOperation(document, operationName);
+  if (operation instanceof RequestRefusal || !servesOperation(host.schema, operation)) return false;
+  if (request.variables != null && (typeof request.variables !== 'object' || Array.isArray(request.variables))) return false;
+  const variables = (request.variables ?? {}) as Record<string, unknown>;
+  if (getVariableValues(host.schema, operation.variableDefinitions ?? [], variables).errors) return false;
+  const ended = (errors: GraphQLFormattedError[]) =>
+    pipeline.operationEnded(context, { transport: 'http', operation, errors, durationMs: Number(process.hrtime.bigint() - started) / 1e6 });
+
+  const refused = await pipeline.admit(context, document, operationName, variables);
+  if (refused) {
+    const errors = pipeline.formatErrors(context, refused.errors);
+    ended(errors);
+    sendRefusal(res, errors, refused);
+    return true;
+  }
+  const result = await host.execute({ document, variableValues: variables, contextValue: context, operationName: operationName ?? null });
+  const errors = result.errors?.length ? pipeline.formatErrors(context, result.errors, { operationName }) : [];
+  ended(errors);
+  sendJson(res, 200, errors.length ? { errors, data: result.data } : { data: result.data });
+  return true;
+}
+
+/** Whether the client takes application/json, the media type this server answers with (Apollo picks it alike). */
+function answersJson(req: IncomingMessage): boolean {
+  if (!(req.headers['content-type'] ?? '').includes('application/json')) return false;
+  const accept = req.headers.accept;
+  return !accept || (!accept.includes('application/graphql-response+json') && (accept.includes('application/json') || accept.includes('*/*')));
+}
+
+function hasPersistedQuery(extensions: unknown): boolean {
+  return typeof extensions === 'object' && extensions !== null && 'persistedQuery' in extensions;
 }
 
 function sendRefusal(res: ServerResponse, errors: readonly unknown[], refusal: RequestRefusal): void {

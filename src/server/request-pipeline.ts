@@ -111,6 +111,22 @@ export function createRequestPipeline(host: ServerHost, safelist: Safelist | und
   // Parsed documents by text, as Apollo keeps them over HTTP: the same AST per query, so compiled read plans
   // (cached by AST node) are reused over graphql-ws too.
   const documents = new Map<string, DocumentNode>();
+  const validated = new WeakMap<DocumentNode, RequestRefusal | undefined>();
+  const validateOnce = (document: DocumentNode): RequestRefusal | undefined => {
+    const errors = validate(host.schema, document, allRules, validationOptions);
+    if (errors.length === 0) return undefined;
+    // Coded as Apollo codes them over HTTP; a query-limit error keeps its own code through originalError.
+    return badRequest(
+      errors.map(
+        (error) =>
+          new GraphQLError(error.message, {
+            nodes: error.nodes,
+            originalError: error.originalError ?? error,
+            extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
+          }),
+      ),
+    );
+  };
   const pipeline: RequestPipeline = {
     validationRules: rules.validationRules,
     validationOptions,
@@ -174,19 +190,11 @@ export function createRequestPipeline(host: ServerHost, safelist: Safelist | und
     },
 
     validate(document) {
-      const errors = validate(host.schema, document, allRules, validationOptions);
-      if (errors.length === 0) return undefined;
-      // Coded as Apollo codes them over HTTP; a query-limit error keeps its own code through originalError.
-      return badRequest(
-        errors.map(
-          (error) =>
-            new GraphQLError(error.message, {
-              nodes: error.nodes,
-              originalError: error.originalError ?? error,
-              extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
-            }),
-        ),
-      );
+      // A document's validity depends on it and the schema only: checked once per parsed document.
+      if (validated.has(document)) return validated.get(document);
+      const refusal = validateOnce(document);
+      validated.set(document, refusal);
+      return refusal;
     },
 
     resolveOperation(document, operationName) {
