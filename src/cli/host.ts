@@ -15,7 +15,7 @@ import { orderPlugins } from '../core/plugins/order-plugins.ts';
 import { parsePluginConfig } from '../core/plugins/plugin-config.ts';
 import { PluginError } from '../core/plugins/plugin-errors.ts';
 import { buildTesseraSchema } from '../schema/build-schema.ts';
-import { attachReadDatabase, executeOperation } from '../schema/read/executor.ts';
+import { attachReadDatabase, executeOperation, type ExecuteOptions } from '../schema/read/executor.ts';
 import { createRequestContext, type RequestContext, type RequestStateFactory } from '../core/request-context.ts';
 import { coreStateHandle, type CoreState } from '../schema/core/core-state.ts';
 import { loadAuthConfig } from '../core/auth/auth-config.ts';
@@ -77,8 +77,8 @@ export class Host {
   }
 
   /** Runs an operation over this host's schema: compiled reads as SQL, the rest through graphql-js. */
-  execute(args: Omit<ExecutionArgs, 'schema'>): Promise<ExecutionResult> {
-    return executeOperation({ ...args, schema: this.schema });
+  execute(args: Omit<ExecutionArgs, 'schema'>, options?: ExecuteOptions): Promise<ExecutionResult> {
+    return executeOperation({ ...args, schema: this.schema }, options);
   }
 
   static async start(options: HostOptions = {}): Promise<Host> {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { getVariableValues, type GraphQLFormattedError } from 'graphql';
-import { servesOperation } from '../schema/read/executor.ts';
+import { servesOperation, stringifyResult } from '../schema/read/executor.ts';
 import type { RequestContext } from '../core/request-context.ts';
 import { checkBatch } from '../schema/limits/index.ts';
 import { normalizeIp } from './rate-limit/index.ts';
@@ -133,10 +133,15 @@ async function serveRead(
     sendRefusal(res, errors, refused);
     return true;
   }
-  const result = await host.execute({ document, variableValues: variables, contextValue: context, operationName: operationName ?? null });
+  const result = await host.execute(
+    { document, variableValues: variables, contextValue: context, operationName: operationName ?? null },
+    { rawJson: true },
+  );
   const errors = result.errors?.length ? pipeline.formatErrors(context, result.errors, { operationName }) : [];
   ended(errors);
-  sendJson(res, 200, errors.length ? { errors, data: result.data } : { data: result.data });
+  const body = stringifyResult(errors.length ? { errors, data: result.data } : { data: result.data });
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
   return true;
 }
 

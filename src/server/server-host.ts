@@ -6,6 +6,7 @@ import type { Credentials } from '../core/auth/authenticator.ts';
 import type { Identity } from '../core/auth/identity.ts';
 import type { RequestContext } from '../core/request-context.ts';
 import type { QueryLimits } from '../schema/limits/index.ts';
+import type { ExecuteOptions } from '../schema/read/executor.ts';
 import type { RateLimiter } from './rate-limit/index.ts';
 
 /** The settings the server reads. */
@@ -37,7 +38,7 @@ export interface ServerHost {
   readonly limits: QueryLimits;
   readonly rateLimiter: RateLimiter;
   /** Runs one query or mutation (compiled reads as SQL); both transports execute through it. */
-  execute(args: Omit<ExecutionArgs, 'schema'>): Promise<ExecutionResult>;
+  execute(args: Omit<ExecutionArgs, 'schema'>, options?: ExecuteOptions): Promise<ExecutionResult>;
   /** The GraphQL context of one operation. */
   createContext(request: ContextRequest): RequestContext;
   readiness(): Promise<{ ready: boolean; checks: Record<string, string> }>;

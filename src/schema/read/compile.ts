@@ -161,13 +161,17 @@ class StatementBuilder {
   }
 
   /** The joins that bring a row's texts: `<row>_t` in the request's language, `<row>_f` in the fallback one. */
-  textJoins(entity: Entity, row: string, inner = false): string {
+  textJoins(
+    entity: Entity,
+    row: string,
+    inner = false,
+    key = `${row}.${quoteIdent(entity.declaration.texts?.localKey ?? entity.keyColumns[0]!)}`,
+  ): string {
     const texts = entity.declaration.texts;
     if (!texts) return '';
-    const local = texts.localKey ?? entity.keyColumns[0]!;
     const lang = quoteIdent(texts.langColumn ?? 'lang');
     const join = (alias: string, param: string, kind: string) =>
-      ` ${kind} JOIN ${quoteTable(texts.table)} ${alias} ON ${alias}.${quoteIdent(texts.foreignKey)} = ${row}.${quoteIdent(local)} AND ${alias}.${lang} = ${param}`;
+      ` ${kind} JOIN ${quoteTable(texts.table)} ${alias} ON ${alias}.${quoteIdent(texts.foreignKey)} = ${key} AND ${alias}.${lang} = ${param}`;
     const own = join(`${row}_t`, this.lang(), inner ? '' : 'LEFT');
     return this.scope.sameLanguage ? own : own + join(`${row}_f`, this.fallbackLang(), 'LEFT');
   }
@@ -181,10 +185,12 @@ class StatementBuilder {
   }
 
   /** The JSON object of one row of `entity` for the fields selected by `nodes`, and whether it needs the texts joins. */
-  object(entity: Entity, row: string, nodes: readonly FieldNode[], path: readonly string[]): { json: string; texts: boolean } {
+  object(entity: Entity, row: string, nodes: readonly FieldNode[], path: readonly string[]): { json: string; texts: boolean; rowColumns: boolean } {
     const fields = collectFields(subSelections(nodes), entity.name, this.scope);
     const pairs: [string, string][] = [];
     let texts = false;
+    // Whether the JSON reads the row itself (not only its texts and constants).
+    let rowColumns = false;
     for (const [key, fieldNodes] of fields) {
       const name = fieldNodes[0]!.name.value;
       if (name === '__typename') {
@@ -193,6 +199,7 @@ class StatementBuilder {
       }
       const field: EntityField | undefined = entity.declaration.fields[name];
       if (!field) throw new Error(`${entity.name}.${name} is not a declared field of the entity`);
+      if (field.kind !== 'text' && field.kind !== 'language') rowColumns = true;
       if (field.roles?.length) this.roleChecks.push({ field: `${entity.name}.${name}`, roles: field.roles });
       switch (field.kind) {
         case 'column':
@@ -216,19 +223,34 @@ class StatementBuilder {
           break;
       }
     }
-    return { json: jsonObject(pairs), texts };
+    return { json: jsonObject(pairs), texts, rowColumns };
   }
 
   relation(entity: Entity, row: string, field: RelationField, nodes: readonly FieldNode[], path: readonly string[]): string {
     const target = field.target();
     const alias = this.alias();
     const object = this.object(target, alias, nodes, field.many ? [...path, '*'] : path);
+    const join = field.join;
+    const targetTexts = target.declaration.texts;
+    if (
+      !field.many &&
+      !field.nullable &&
+      !('through' in join) &&
+      !object.rowColumns &&
+      !target.declaration.where &&
+      targetTexts &&
+      (targetTexts.localKey ?? target.keyColumns[0]) === columnsOf(join.to, target.keyColumns)[0] &&
+      target.keyColumns.length === 1
+    ) {
+      // Only texts of a row that exists (a non-null relation): read the texts by the reference, without the row.
+      const reference = `${row}.${quoteIdent(columnsOf(join.from, entity.keyColumns)[0]!)}`;
+      return `(SELECT ${object.json} FROM (SELECT 1) ${alias}${this.textJoins(target, alias, false, reference)})`;
+    }
     const texts = object.texts ? this.textJoins(target, alias) : '';
     const targetWhere = target.declaration.where ? [target.declaration.where(alias)] : [];
     let from: string;
     let conditions: string[];
     let order: string[];
-    const join = field.join;
     if ('through' in join) {
       const link = `${alias}_l`;
       const through = join.through;
@@ -299,7 +321,9 @@ export function compileLookup(
   const conditions = [`${row}.${quoteIdent(entity.keyColumns[0]!)} = ${key}`];
   if (entity.declaration.where) conditions.push(entity.declaration.where(row));
   const texts = object.texts ? builder.textJoins(entity, row) : '';
-  return builder.finish(`SELECT ${object.json} AS j FROM ${quoteTable(entity.declaration.table)} ${row}${texts} WHERE ${conditions.join(' AND ')}`);
+  return builder.finish(
+    `SELECT (${object.json})::text AS j FROM ${quoteTable(entity.declaration.table)} ${row}${texts} WHERE ${conditions.join(' AND ')}`,
+  );
 }
 
 /** Rows of `entity` by key, for custom resolvers, subscriptions and entity references: one statement per batch. */
@@ -491,7 +515,7 @@ export function compileList(
         throw new Error(`${entity.name}Connection.${name} is not a connection field`);
     }
   }
-  return builder.finish(`WITH page AS (${page}) SELECT ${jsonObject(pairs)} AS j`);
+  return builder.finish(`WITH page AS (${page}) SELECT (${jsonObject(pairs)})::text AS j`);
 }
 
 function sortColumn(sort: SortDeclaration, key: string): { column: string } | { text: string } {

@@ -184,6 +184,7 @@ async function readRootField(
   variables: Record<string, unknown>,
   fragments: Record<string, FragmentDefinitionNode>,
   context: RequestContext,
+  raw: boolean,
 ): Promise<unknown> {
   const node = nodes[0]!;
   const fieldDefinition = schema.getQueryType()!.getFields()[node.name.value]!;
@@ -196,9 +197,7 @@ async function readRootField(
     const plan = planFor(node, `k${scopeKey(node, scope)}`, database, () => compileLookup(root.entity, query, nodes, scope));
     checkRoles(plan, context);
     const result = await run(database, plan, { args, language, cursor: undefined, size: 0 });
-    const value = (result.rows[0] as { j: unknown } | undefined)?.j ?? null;
-    await resolveComputed(value, plan.computed, context);
-    return value;
+    return answer(result, plan, context, raw);
   }
   const query = root.query;
   const page = readPageArgs<unknown>(args as ConnectionArgs);
@@ -216,9 +215,44 @@ async function readRootField(
     if (cursor && ['22P02', '22003', '22007', '22008'].includes((error as { code?: string }).code ?? '')) throw invalidCursor();
     throw error;
   }
-  const value = (result.rows[0] as { j: unknown } | undefined)?.j ?? null;
+  return answer(result, plan, context, raw);
+}
+
+/**
+ * JSON text that goes into a response as it is: Postgres built it in the response's shape, so a transport that
+ * writes JSON itself needs neither to parse it nor to serialize it again.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+
+  /** Where a transport serializes with JSON.stringify, the value itself. */
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/** The statement's JSON (text): as it is when the caller takes raw JSON and no field is computed in code, else parsed. */
+async function answer(result: pg.QueryResult, plan: Plan, context: RequestContext, raw: boolean): Promise<unknown> {
+  const text = (result.rows[0] as { j: string | null } | undefined)?.j ?? null;
+  if (text === null) return null;
+  if (raw && plan.computed.length === 0) return new RawJson(text);
+  const value: unknown = JSON.parse(text);
   await resolveComputed(value, plan.computed, context);
   return value;
+}
+
+/** A result as JSON text, with the raw JSON of compiled fields written in place. */
+export function stringifyResult(result: { errors?: readonly unknown[]; data?: Record<string, unknown> | null | undefined }): string {
+  const parts: string[] = [];
+  if (result.errors) parts.push(`"errors":${JSON.stringify(result.errors)}`);
+  if (result.data === null) parts.push('"data":null');
+  else if (result.data !== undefined) {
+    const fields = Object.entries(result.data).map(
+      ([key, value]) => `${JSON.stringify(key)}:${value instanceof RawJson ? value.text : JSON.stringify(value === undefined ? null : value)}`,
+    );
+    parts.push(`"data":{${fields.join(',')}}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 const invalidCursor = () => new BadUserInputError('Invalid cursor: use a cursor returned by this list (edges.cursor or pageInfo.endCursor).');
@@ -247,7 +281,12 @@ export function servesOperation(schema: GraphQLSchema, operation: OperationDefin
 }
 
 /** Executes an operation, compiled root fields as SQL and the rest through graphql-js. */
-export async function executeOperation(args: ExecutionArgs): Promise<ExecutionResult> {
+export interface ExecuteOptions {
+  /** Compiled fields may be RawJson (write the result with `stringifyResult`). */
+  rawJson?: boolean;
+}
+
+export async function executeOperation(args: ExecutionArgs, options: ExecuteOptions = {}): Promise<ExecutionResult> {
   const { schema, document } = args;
   const model = readModels.get(schema);
   const operation = document.definitions.find(
@@ -276,7 +315,7 @@ export async function executeOperation(args: ExecutionArgs): Promise<ExecutionRe
       const nonNull = isNonNullType(schema.getQueryType()!.getFields()[name]!.type);
       values.set(
         key,
-        readRootField(schema, model.database, root, nodes, variables, fragments, context).catch((error: unknown) => {
+        readRootField(schema, model.database, root, nodes, variables, fragments, context, options.rawJson === true).catch((error: unknown) => {
           errors.push(locatedError(error, nodes, [key]));
           if (nonNull) nullData = true;
           return null;
