@@ -53,6 +53,8 @@ export interface ComputedSite {
 
 export interface CompiledStatement {
   text: string;
+  /** For a list: how many values its cursors hold (the sort value, then each key column). */
+  cursorLength?: number;
   params: readonly ParamGetter[];
   roleChecks: readonly RoleCheck[];
   computed: readonly ComputedSite[];
@@ -387,7 +389,7 @@ export function compileList(
   const sortsByText = sort !== undefined && 'text' in sort;
   const innerTexts = sortsByText && scope.sameLanguage;
   const sortExpr = !sort
-    ? `${d}.${key}`
+    ? undefined
     : 'column' in sort
       ? `${d}.${quoteIdent(sort.column)}`
       : innerTexts
@@ -437,30 +439,36 @@ export function compileList(
 
   const ascending = !shape.descending !== shape.backward;
   const direction = ascending ? 'ASC' : 'DESC';
+  // The list's order: the sort, then the key (unique, so that the order and the cursors are total).
+  const keyOffset = sortExpr === undefined ? 0 : 1;
+  const orderExprs = [...(sortExpr === undefined ? [] : [sortExpr]), ...entity.keyColumns.map((column) => `${d}.${quoteIdent(column)}`)];
   const pageConditions = [...conditions];
   if (shape.hasCursor) {
-    const sortValue = builder.param((input) => input.cursor?.[0]);
-    const keyValue = builder.param((input) => input.cursor?.[1]);
-    pageConditions.push(`(${sortExpr}, ${d}.${key}) ${ascending ? '>' : '<'} (${sortValue}, ${keyValue})`);
+    const values = orderExprs.map((_expr, index) => builder.param((input) => input.cursor?.[index]));
+    pageConditions.push(`(${orderExprs.join(', ')}) ${ascending ? '>' : '<'} (${values.join(', ')})`);
   }
   const take = builder.param((input) => (input.size === 0 ? 0 : input.size + 1));
   const size = builder.param((input) => input.size);
+  const orderBy = orderExprs.map((expr) => `${expr} ${direction}`).join(', ');
   const page =
-    `SELECT ${d}.${key} AS k__, ${sortExpr} AS s__, row_number() OVER (ORDER BY ${sortExpr} ${direction}, ${d}.${key} ${direction}) AS n__ ` +
+    `SELECT ${orderExprs.map((expr, index) => `${expr} AS c${index}__`).join(', ')}, row_number() OVER (ORDER BY ${orderBy}) AS n__ ` +
     `FROM ${table} ${d}${pageTexts} WHERE ${pageConditions.length ? pageConditions.join(' AND ') : 'TRUE'} ` +
-    `ORDER BY ${sortExpr} ${direction}, ${d}.${key} ${direction} LIMIT ${take}`;
+    `ORDER BY ${orderBy} LIMIT ${take}`;
+  const joinPage = (row: string) =>
+    entity.keyColumns.map((column, index) => `${row}.${quoteIdent(column)} = p.c${index + keyOffset}__`).join(' AND ');
 
   const outputOrder = shape.backward ? 'DESC' : 'ASC';
   const reverseOrder = shape.backward ? 'ASC' : 'DESC';
-  // A cursor is base64url JSON of [sort value, key] as text; Postgres reads them back as the columns' types.
+  // A cursor is base64url JSON of the row's order values ([sort value, ...key]) as text; Postgres reads them back
+  // as the columns' types.
   const cursor = (p: string) =>
-    `translate(encode(convert_to(json_build_array(${p}.s__::text, ${p}.k__::text)::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+    `translate(encode(convert_to(json_build_array(${orderExprs.map((_expr, index) => `${p}.c${index}__::text`).join(', ')})::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
   const connection = collectFields(subSelections(nodes), `${entity.name}Connection`, scope);
   const pairs: [string, string][] = [];
   for (const [responseKey, fieldNodes] of connection) {
     const name = fieldNodes[0]!.name.value;
     const rowsOf = (json: string, texts: boolean, row: string) =>
-      `(SELECT COALESCE(json_agg(${json} ORDER BY p.n__ ${outputOrder}), '[]'::json) FROM page p JOIN ${table} ${row} ON ${row}.${key} = p.k__${texts ? builder.textJoins(entity, row) : ''} WHERE p.n__ <= ${size})`;
+      `(SELECT COALESCE(json_agg(${json} ORDER BY p.n__ ${outputOrder}), '[]'::json) FROM page p JOIN ${table} ${row} ON ${joinPage(row)}${texts ? builder.textJoins(entity, row) : ''} WHERE p.n__ <= ${size})`;
     switch (name) {
       case '__typename':
         pairs.push([responseKey, quoteLiteral(`${entity.name}Connection`)]);
@@ -515,7 +523,7 @@ export function compileList(
         throw new Error(`${entity.name}Connection.${name} is not a connection field`);
     }
   }
-  return builder.finish(`WITH page AS (${page}) SELECT (${jsonObject(pairs)})::text AS j`);
+  return { ...builder.finish(`WITH page AS (${page}) SELECT (${jsonObject(pairs)})::text AS j`), cursorLength: orderExprs.length };
 }
 
 function sortColumn(sort: SortDeclaration, key: string): { column: string } | { text: string } {

@@ -206,6 +206,8 @@ async function readRootField(
   if (filterError) throw new BadUserInputError(filterError);
   const shape = listShape(query, args, { backward: page.backward, hasCursor: cursor !== undefined });
   const plan = planFor(node, `l${shapeKey(shape)}${scopeKey(node, scope)}`, database, () => compileList(root.entity, query, nodes, scope, shape));
+  // A cursor of another list (or another sort of this one) holds other values.
+  if (cursor && cursor.length !== plan.cursorLength) throw invalidCursor();
   checkRoles(plan, context);
   let result: pg.QueryResult;
   try {
@@ -260,7 +262,8 @@ const invalidCursor = () => new BadUserInputError('Invalid cursor: use a cursor 
 function checkCursor(cursor: unknown): readonly unknown[] {
   const valid =
     Array.isArray(cursor) &&
-    cursor.length === 2 &&
+    cursor.length >= 1 &&
+    cursor.length <= 16 &&
     cursor.every((part) => (typeof part === 'string' && part.length <= 1_000) || (typeof part === 'number' && Number.isFinite(part)));
   if (!valid) throw invalidCursor();
   return (cursor as unknown[]).map(String);
