@@ -61,7 +61,7 @@ function pipelinePlugin(host: ServerHost, pipeline: RequestPipeline): ApolloServ
         },
         // Operations with a root field an entity serves run on the read path (compiled SQL), as over graphql-ws.
         async responseForOperation({ request, document, operation, contextValue }) {
-          if (!operation || !servesOperation(host.schema, operation)) return null;
+          if (!operation || !servesOperation(host.schema, document, operation)) return null;
           // Variables that do not coerce are answered by Apollo (400, BAD_USER_INPUT), as for any operation.
           if (getVariableValues(host.schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return null;
           const result = await host.execute({

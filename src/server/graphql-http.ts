@@ -119,7 +119,7 @@ async function serveRead(
   if (document instanceof RequestRefusal || pipeline.validate(document)) return false;
   const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
   const operation = pipeline.resolveOperation(document, operationName);
-  if (operation instanceof RequestRefusal || !servesOperation(host.schema, operation)) return false;
+  if (operation instanceof RequestRefusal || !servesOperation(host.schema, document, operation)) return false;
   if (request.variables != null && (typeof request.variables !== 'object' || Array.isArray(request.variables))) return false;
   const variables = (request.variables ?? {}) as Record<string, unknown>;
   if (getVariableValues(host.schema, operation.variableDefinitions ?? [], variables).errors) return false;

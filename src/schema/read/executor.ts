@@ -269,21 +269,25 @@ function checkCursor(cursor: unknown): readonly unknown[] {
   return (cursor as unknown[]).map(String);
 }
 
-/** Whether an operation has a root field an entity serves: then the read executor answers it. */
-export function servesOperation(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+/** Whether an operation has a root field an entity serves (in fragments too): then the read executor answers it. */
+export function servesOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
   if (operation.operation !== 'query') return false;
   const model = readModels.get(schema);
   if (!model?.database) return false;
+  const fragments = fragmentsOf(document);
+  const seen = new Set<string>();
   const visit = (selections: readonly SelectionNode[]): boolean =>
-    selections.some((selection) =>
-      selection.kind === Kind.FIELD
-        ? model.rootFields.has(selection.name.value)
-        : selection.kind === Kind.INLINE_FRAGMENT && visit(selection.selectionSet.selections),
-    );
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return model.rootFields.has(selection.name.value);
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet.selections);
+      if (seen.has(selection.name.value)) return false;
+      seen.add(selection.name.value);
+      const fragment = fragments[selection.name.value];
+      return fragment !== undefined && visit(fragment.selectionSet.selections);
+    });
   return visit(operation.selectionSet.selections);
 }
 
-/** Executes an operation, compiled root fields as SQL and the rest through graphql-js. */
 export interface ExecuteOptions {
   /** Compiled fields may be RawJson (write the result with `stringifyResult`). */
   rawJson?: boolean;
@@ -296,7 +300,7 @@ export async function executeOperation(args: ExecutionArgs, options: ExecuteOpti
     (definition): definition is OperationDefinitionNode =>
       definition.kind === Kind.OPERATION_DEFINITION && (args.operationName == null || definition.name?.value === args.operationName),
   );
-  if (!model?.database || !operation || !servesOperation(schema, operation)) return executeGraphQL(args);
+  if (!model?.database || !operation || !servesOperation(schema, document, operation)) return executeGraphQL(args);
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
   // graphql-js reports bad variables exactly as it always has.
   if (coerced.errors) return executeGraphQL(args);

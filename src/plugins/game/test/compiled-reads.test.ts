@@ -116,6 +116,18 @@ describe.each(backends)('compiled game reads (%s)', (backend) => {
     expect(data.item.soldBy).toHaveLength(english.item.soldBy.length);
   });
 
+  it('serves root fields in fragments and beside host fields', async () => {
+    const data = await query<{ items: { totalCount: number }; plugins: { name: string }[]; __typename: string; one: { hash: number } }>(
+      test,
+      `query { __typename ...Root plugins { name } } fragment Root on Query { items(first: 1) { totalCount } one: item(hash: ${GLIMMER}) { hash } }`,
+    );
+    expect(Object.keys(data)).toEqual(['__typename', 'items', 'one', 'plugins']);
+    expect(data.__typename).toBe('Query');
+    expect(data.items.totalCount).toBeGreaterThan(0);
+    expect(data.one).toEqual({ hash: GLIMMER });
+    expect(data.plugins.map((plugin) => plugin.name)).toEqual(['game']);
+  });
+
   it('refuses a nameContains over 200 characters, as before', async () => {
     const { body } = await test.post(`{ items(filter: { nameContains: "${'x'.repeat(201)}" }) { totalCount } }`);
     expect(body.errors?.[0]?.message).toBe('nameContains is limited to 200 characters.');
