@@ -1,7 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { isEntry, serveAsChild, type RunningServer } from './child-process.ts';
+import { isEntry, runningServer, serveAsChild, type RunningServer } from './child-process.ts';
 import { baselineQueries } from './baseline-queries.ts';
 import type { ReadKey } from './reads.ts';
 
@@ -37,15 +36,7 @@ export async function startBaselineServer(options: { databaseUrl: string; poolSi
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pool.end();
-    },
-  };
+  return runningServer(server, () => pool.end());
 }
 
 function send(res: http.ServerResponse, status: number, body: string): void {

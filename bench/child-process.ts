@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +23,19 @@ export interface ChildServer {
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
+}
+
+/** A listening loopback server as the bench runs it: its URL, and a stop that closes it, then releases what it used. */
+export function runningServer(server: Server, release: () => unknown): RunningServer {
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await release();
+    },
+  };
 }
 
 type ChildMessage = { type: 'ready'; url: string } | { type: 'failed'; message: string } | { type: 'statements'; count: number };
@@ -139,12 +154,12 @@ export function serveAsChild(start: () => Promise<RunningServer>): void {
     writeProfile(profiler, profileFile)
       .then(() => (server ? server.stop() : undefined))
       .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('bench server: stop failed', error);
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('bench server: stop failed', error);
+          process.exit(1);
+        },
+      );
   };
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stop') shutdown();

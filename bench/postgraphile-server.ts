@@ -1,6 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { isEntry, serveAsChild, type RunningServer } from './child-process.ts';
+import { isEntry, runningServer, serveAsChild, type RunningServer } from './child-process.ts';
 
 /**
  * PostGraphile v5 (amber preset) over the bench database's `game` schema, served by grafserv on node:http.
@@ -53,15 +52,7 @@ export async function startPostGraphileServer(options: { databaseUrl: string; po
     await pgl.release();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pgl.release();
-    },
-  };
+  return runningServer(server, () => pgl.release());
 }
 
 /** `Promise.withResolvers` (ES2024), for Node 20: PostGraphile 5.1.x uses it, and every query errors without it. */

@@ -66,7 +66,9 @@ async function run(config: BenchConfig, signal: AbortSignal, cleanups: Cleanup[]
       ...childEnv,
       BENCH_MANIFEST_DIR: manifestDir,
       // The serving is profiled (not the data load); summarize with `node --import tsx bench/profile-summary.ts <file>`.
-      ...(config.profile ? { BENCH_CPU_PROFILE: path.join('bench', 'results', 'profiles', `tessera-${startedAt.toISOString().replace(/[:.]/g, '-')}.cpuprofile`) } : {}),
+      ...(config.profile
+        ? { BENCH_CPU_PROFILE: path.join('bench', 'results', 'profiles', `tessera-${startedAt.toISOString().replace(/[:.]/g, '-')}.cpuprofile`) }
+        : {}),
     },
     startTimeoutMs: 300_000,
     signal,

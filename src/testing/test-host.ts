@@ -50,6 +50,11 @@ export interface TestHost {
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: ExecutionResult<TData> }>;
+  /**
+   * The SQL statements `run` sends, with its result: a test shows a read costs one statement however long its lists.
+   * @example const { statements } = await t.statementsOf(() => t.execute('{ observations(first: 50) { nodes { station } } }'));
+   */
+  statementsOf<T>(run: () => Promise<T>): Promise<{ statements: string[]; result: T }>;
   /** Runs a job to its end and returns its final run record. */
   runJob(job: string, options?: Record<string, unknown>): Promise<IngestRun>;
   /** Serves the host over HTTP and graphql-ws on 127.0.0.1 (a free port), once. */
@@ -119,6 +124,15 @@ export async function createTestHost(options: TestHostOptions & Pick<HostOptions
         body: JSON.stringify({ query, variables: variables ?? {} }),
       });
       return { status: response.status, body: (await response.json()) as ExecutionResult<never> };
+    },
+    async statementsOf(run) {
+      const statements: string[] = [];
+      const stopListening = db.onQuery((sql) => statements.push(sql));
+      try {
+        return { statements, result: await run() };
+      } finally {
+        stopListening();
+      }
     },
     runJob: (job, jobOptions) => host.runJob(job, jobOptions ?? {}, 'cli'),
     async serve() {

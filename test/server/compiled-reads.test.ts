@@ -25,19 +25,9 @@ describe.each(backends)('compiled reads of a plugin entity (%s)', (backend) => {
   });
   afterAll(() => test?.close());
 
-  async function statementsOf<T>(run: () => Promise<T>): Promise<{ statements: string[]; result: T }> {
-    const statements: string[] = [];
-    const stop = test.db.onQuery((sql) => statements.push(sql));
-    try {
-      return { statements, result: await run() };
-    } finally {
-      stop();
-    }
-  }
-
   it('answers a nested list, aliases and fragments in one statement per root field, computed fields in one batch', async () => {
     labelBatches.length = 0;
-    const { statements, result } = await statementsOf(() =>
+    const { statements, result } = await test.statementsOf(() =>
       test.execute(
         `query($first: Int!, $withParts: Boolean!) {
           gadgets(first: $first) { totalCount pageInfo { hasNextPage } nodes { ...g parts @include(if: $withParts) { name gadget { id } } } }
@@ -75,7 +65,7 @@ describe.each(backends)('compiled reads of a plugin entity (%s)', (backend) => {
   });
 
   it('reads an entity from a hand-written resolver through the same compiled path', async () => {
-    const { statements, result } = await statementsOf(() => test.execute('{ biggestGadget { id name parts { position } } }'));
+    const { statements, result } = await test.statementsOf(() => test.execute('{ biggestGadget { id name parts { position } } }'));
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ biggestGadget: { id: 3, name: 'gadget 3', parts: [{ position: 1 }, { position: 2 }, { position: 3 }] } });
     // The resolver's own statement, then the entity's.
@@ -84,7 +74,7 @@ describe.each(backends)('compiled reads of a plugin entity (%s)', (backend) => {
 
   describe.each(transports)('field roles over %s', (_name, runner) => {
     it('refuses a field the caller may not read, and never selects it', async () => {
-      const { statements, result: refused } = await statementsOf(() => runner(server, { query: '{ gadget(id: 2) { id price } }' }));
+      const { statements, result: refused } = await test.statementsOf(() => runner(server, { query: '{ gadget(id: 2) { id price } }' }));
       expect(codesOf(refused)).toEqual(['UNAUTHENTICATED']);
       expect(refused.errors[0]?.message).toBe('Gadget.price needs the role operator: send an API key or token that has it.');
       expect(refused.data).toEqual({ gadget: null });

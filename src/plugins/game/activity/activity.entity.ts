@@ -1,7 +1,7 @@
 import { Int } from 'type-graphql';
 import { belongsTo, column, defineEntity, hasMany, text } from 'tessera';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
-import { definitionSort, definitionTexts, nameContains } from '../shared/definitions.ts';
+import { definitionColumns, definitionSort, definitionTexts, nameContains } from '../shared/definitions.ts';
 import { Item } from '../item/item.entity.ts';
 import { Destination, Place } from '../location/location.entity.ts';
 
@@ -13,10 +13,7 @@ export const Activity = defineEntity({
   key: 'hash',
   texts: definitionTexts('activity_text', 'activity_hash'),
   fields: {
-    hash: column('hash', () => BungieHashScalar),
-    index: column('index', () => Int),
-    redacted: column('redacted', () => Boolean),
-    icon: column('icon', () => String, { nullable: true }),
+    ...definitionColumns,
     activityTypeHash: column('activity_type_hash', () => BungieHashScalar, { nullable: true }),
     activityLightLevel: column('activity_light_level', () => Int, { description: 'Recommended light level.' }),
     tier: column('tier', () => Int),

@@ -1,7 +1,6 @@
-import { Int } from 'type-graphql';
 import { belongsTo, column, defineEntity, hasMany, text, type FilterDeclaration } from 'tessera';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
-import { definitionSort, definitionTexts, nameContains } from '../shared/definitions.ts';
+import { definitionColumns, definitionSort, definitionTexts, nameContains } from '../shared/definitions.ts';
 import { Activity } from '../activity/activity.entity.ts';
 import { Vendor } from '../vendor/vendor.entity.ts';
 
@@ -28,10 +27,7 @@ export const Place = defineEntity({
   key: 'hash',
   texts: definitionTexts('place_text', 'place_hash'),
   fields: {
-    hash: column('hash', () => BungieHashScalar),
-    index: column('index', () => Int),
-    redacted: column('redacted', () => Boolean),
-    icon: column('icon', () => String, { nullable: true }),
+    ...definitionColumns,
     name: text('name', () => String, { fallback: '' }),
     description: text('description', () => String, { fallback: '' }),
     destinations: hasMany(() => Destination, { to: 'place_hash' }, { orderBy: 'index', description: 'Destinations of this place.' }),
@@ -50,10 +46,7 @@ export const Destination = defineEntity({
   key: 'hash',
   texts: definitionTexts('destination_text', 'destination_hash'),
   fields: {
-    hash: column('hash', () => BungieHashScalar),
-    index: column('index', () => Int),
-    redacted: column('redacted', () => Boolean),
-    icon: column('icon', () => String, { nullable: true }),
+    ...definitionColumns,
     defaultFreeroamActivityHash: column('default_freeroam_activity_hash', () => BungieHashScalar, { nullable: true }),
     name: text('name', () => String, { fallback: '' }),
     description: text('description', () => String, { fallback: '' }),

@@ -1,4 +1,6 @@
-import type { FilterField, SortDeclaration, TextsDeclaration } from 'tessera';
+import { Int } from 'type-graphql';
+import { column, type FilterField, type SortDeclaration, type TextsDeclaration } from 'tessera';
+import { BungieHashScalar } from './hash.scalar.ts';
 import { gameRequest } from './game-request.ts';
 
 /** The language of a game read: the `lang` argument, else Accept-Language, else the default; texts fall back to the default. */
@@ -23,4 +25,12 @@ export const nameContains: FilterField = {
   type: () => String,
   description: 'Case-insensitive substring of the name, in the query language.',
   where: { op: 'textContains', text: 'name' },
+};
+
+/** The columns every definition table but items' starts with. */
+export const definitionColumns = {
+  hash: column('hash', () => BungieHashScalar),
+  index: column('index', () => Int),
+  redacted: column('redacted', () => Boolean),
+  icon: column('icon', () => String, { nullable: true }),
 };

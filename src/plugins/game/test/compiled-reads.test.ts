@@ -41,18 +41,8 @@ describe.each(backends)('compiled game reads (%s)', (backend) => {
   });
   afterAll(() => test?.stop());
 
-  async function statementsOf<T>(run: () => Promise<T>): Promise<{ statements: string[]; result: T }> {
-    const statements: string[] = [];
-    const stop = test.db.onQuery((sql) => statements.push(sql));
-    try {
-      return { statements, result: await run() };
-    } finally {
-      stop();
-    }
-  }
-
   it('answers aliases, fragments, variables and @include/@skip with one statement per root field, planned once', async () => {
-    const first = await statementsOf(() => query<Vendors>(test, vendorsQuery, { first: 2, lang: 'fr' }));
+    const first = await test.statementsOf(() => query<Vendors>(test, vendorsQuery, { first: 2, lang: 'fr' }));
     expect(first.statements).toHaveLength(2);
     const { vendors, glimmer } = first.result;
     expect(vendors.edges).toHaveLength(2);
@@ -63,13 +53,13 @@ describe.each(backends)('compiled game reads (%s)', (backend) => {
 
     // Other values of the same shape: no new plan, the same statements.
     const planned = readPlansCompiled();
-    const second = await statementsOf(() => query<Vendors>(test, vendorsQuery, { first: 5, lang: 'fr' }));
+    const second = await test.statementsOf(() => query<Vendors>(test, vendorsQuery, { first: 5, lang: 'fr' }));
     expect(readPlansCompiled()).toBe(planned);
     expect(second.statements).toEqual(first.statements);
     expect(second.result.vendors.edges).toHaveLength(5);
 
     // Another shape (directives off): its own plan, still one statement per root field.
-    const skipped = await statementsOf(() => query<Vendors>(test, vendorsQuery, { first: 2, lang: 'fr', withCosts: false, skipVendor: true }));
+    const skipped = await test.statementsOf(() => query<Vendors>(test, vendorsQuery, { first: 2, lang: 'fr', withCosts: false, skipVendor: true }));
     expect(skipped.statements).toHaveLength(2);
     expect(skipped.result.vendors.edges[0]!.node.sales[0]).not.toHaveProperty('costs');
     expect(skipped.result.glimmer.soldBy.every((sale) => !('vendor' in sale))).toBe(true);

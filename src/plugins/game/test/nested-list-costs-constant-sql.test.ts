@@ -26,16 +26,10 @@ describe.each(backends)('a nested list costs one SQL statement whatever its size
     await fs.rm(manifestDir, { recursive: true, force: true });
   });
 
-  async function countStatements(first: number): Promise<{ statements: string[]; data: NestedVendors }> {
-    const statements: string[] = [];
-    const stop = test.db.onQuery((sql) => statements.push(sql));
-    try {
-      const data = await query<NestedVendors>(test, nestedVendors, { first });
-      return { statements, data };
-    } finally {
-      stop();
-    }
-  }
+  const countStatements = async (first: number) => {
+    const { statements, result } = await test.statementsOf(() => query<NestedVendors>(test, nestedVendors, { first }));
+    return { statements, data: result };
+  };
 
   it('5 vendors × 30 sales and 50 vendors × 30 sales send the same single statement', async () => {
     await countStatements(1); // warm-up: the first connection of the pool

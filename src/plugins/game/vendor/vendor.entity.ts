@@ -1,7 +1,7 @@
 import { Int } from 'type-graphql';
 import { belongsTo, column, defineEntity, hasMany, text } from 'tessera';
 import { BungieHashScalar } from '../shared/hash.scalar.ts';
-import { definitionSort, definitionTexts, nameContains } from '../shared/definitions.ts';
+import { definitionColumns, definitionSort, definitionTexts, nameContains } from '../shared/definitions.ts';
 import { Item } from '../item/item.entity.ts';
 import { Destination } from '../location/location.entity.ts';
 
@@ -13,10 +13,7 @@ export const Vendor = defineEntity({
   key: 'hash',
   texts: definitionTexts('vendor_text', 'vendor_hash'),
   fields: {
-    hash: column('hash', () => BungieHashScalar),
-    index: column('index', () => Int),
-    redacted: column('redacted', () => Boolean),
-    icon: column('icon', () => String, { nullable: true }),
+    ...definitionColumns,
     vendorIdentifier: column('vendor_identifier', () => String, { nullable: true, description: 'e.g. TOWER_VANGUARD.' }),
     enabled: column('enabled', () => Boolean),
     visible: column('visible', () => Boolean),
