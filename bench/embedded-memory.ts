@@ -30,7 +30,10 @@ interface Settings {
 interface Sample {
   /** Milliseconds since the process was started. */
   ms: number;
+  /** The whole process tree. */
   rssMb: number;
+  /** The server process alone. */
+  mainMb: number;
   processes: number;
 }
 
@@ -98,7 +101,12 @@ async function measurePhase(phase: PhaseResult['phase'], server: ServerProcess, 
   const sample = () => {
     const memory = treeMemory(server.pid);
     if (memory.pids.length > 0)
-      samples.push({ ms: Date.now() - server.startedAt, rssMb: round(memory.rssBytes / MB), processes: memory.pids.length });
+      samples.push({
+        ms: Date.now() - server.startedAt,
+        rssMb: round(memory.rssBytes / MB),
+        mainMb: round(memory.rootRssBytes / MB),
+        processes: memory.pids.length,
+      });
   };
   sample();
   const timer = setInterval(sample, sampleEveryMs);

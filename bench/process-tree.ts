@@ -7,6 +7,8 @@ import fs from 'node:fs';
 export interface TreeMemory {
   /** Sum of VmRSS over the tree, in bytes. */
   rssBytes: number;
+  /** VmRSS of the root process alone, in bytes. */
+  rootRssBytes: number;
   /** The processes found, the root first. */
   pids: number[];
 }
@@ -14,14 +16,16 @@ export interface TreeMemory {
 export function treeMemory(rootPid: number): TreeMemory {
   const pids = descendants(rootPid);
   let rssBytes = 0;
+  let rootRssBytes = 0;
   const alive: number[] = [];
   for (const pid of pids) {
     const rss = statusField(pid, 'VmRSS');
     if (rss === null) continue; // exited between the listing and the read
     rssBytes += rss;
+    if (pid === rootPid) rootRssBytes = rss;
     alive.push(pid);
   }
-  return { rssBytes, pids: alive };
+  return { rssBytes, rootRssBytes, pids: alive };
 }
 
 /** The highest resident memory the kernel saw for this one process (VmHWM), in bytes; null once it has exited. */
