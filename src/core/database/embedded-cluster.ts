@@ -29,7 +29,7 @@ const scratchPrefix = 'pgdata.creating-';
 
 /**
  * Creates the cluster if `<dataDir>/pgdata` holds none. initdb runs in a short-lived process (create-cluster.mjs)
- * whose memory (a second Postgres instance, a copy of its whole WebAssembly memory: some 350 MB) goes away with it,
+ * whose memory (a second Postgres instance, a copy of its whole WebAssembly memory: some 400 MB) goes away with it,
  * rather than in this one, where it would stay until a major GC, which an idle server never runs. It writes
  * into a scratch directory that is then renamed into place, so that a start cut short leaves no half-made
  * cluster. Safe to call from several processes at once: one rename wins, the others discard their copy.
@@ -41,6 +41,7 @@ export async function ensureEmbeddedCluster(dataDir: string, logger: Logger, opt
   await checkPortFree({ host: '127.0.0.1', port: options.port ?? 0, portSetting: 'TESSERA_EMBEDDED_PORT' });
   await fs.mkdir(dataDir, { recursive: true });
   await removeEmpty(target);
+  if (await isCluster(target)) return 'existing';
   await removeAbandonedScratch(dataDir);
   const scratch = path.join(dataDir, `${scratchPrefix}${process.pid}-${randomUUID().slice(0, 8)}`);
   await fs.mkdir(scratch);
@@ -133,13 +134,16 @@ async function removeEmpty(directory: string): Promise<void> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  if (entries.length > 0) {
-    throw new TesseraError(
-      ErrorCode.DATABASE_UNAVAILABLE,
-      `${directory} is not an embedded database (it has no PG_VERSION) but is not empty: move it away to start with a new database.`,
-    );
+  if (entries.length === 0) {
+    // Another process may have renamed its new cluster into place meanwhile: then this fails, and that is fine.
+    await fs.rmdir(directory).catch(() => undefined);
+    return;
   }
-  await fs.rmdir(directory);
+  if (await isCluster(directory)) return; // created by another process since this one looked
+  throw new TesseraError(
+    ErrorCode.DATABASE_UNAVAILABLE,
+    `${directory} is not an embedded database (it has no PG_VERSION) but is not empty: move it away to start with a new database.`,
+  );
 }
 
 /** Scratch directories of processes that died while creating the cluster. */
