@@ -4,9 +4,9 @@ import { TesseraError, errorMessage } from '../core/errors.ts';
 
 /**
  * A command's module loads when the command runs, not with the CLI: `serve` creates a new embedded database
- * before it loads the rest of Tessera, while the process is still small (see serve.ts).
+ * before it loads the rest of Tessera, while the process is still small (see serve.ts). The arguments that
+ * Commander hands an action are typed by the command's own signature.
  */
-// Commander hands actions their arguments untyped; each command declares its own.
 function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => Promise<void>>): (...args: A) => Promise<void> {
   return async (...args) => (await load())(...args);
 }
