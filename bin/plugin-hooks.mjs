@@ -4,10 +4,12 @@
 //   the working directory, so a plugin outside the host (or the host run from elsewhere) lost its decorators;
 // - A bare import the plugin's folder cannot resolve (tessera, type-graphql, graphql, zod, @prisma/client…) is
 //   resolved from the host, so a plugin folder needs no node_modules of its own and shares the host's instances.
+// - esbuild's service process (some 16 MB) runs only while modules load: it is stopped once no file has been
+//   compiled for a moment, and the next compile starts it again.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { transform } from 'esbuild';
+import { stop, transform } from 'esbuild';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const hostParent = pathToFileURL(path.join(root, 'package.json')).href;
@@ -31,13 +33,28 @@ export async function load(url, context, nextLoad) {
   const file = fileURLToPath(url);
   if (!typescript.test(file)) return nextLoad(url, context);
   const source = await readFile(file, 'utf8');
-  const { code } = await transform(source, {
-    loader: file.endsWith('.tsx') ? 'tsx' : 'ts',
-    format: 'esm',
-    target: 'es2023',
-    sourcefile: file,
-    sourcemap: 'inline',
-    tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: true, verbatimModuleSyntax: false } },
-  });
-  return { format: 'module', source: code, shortCircuit: true };
+  compiling++;
+  clearTimeout(idleTimer);
+  try {
+    const { code } = await transform(source, {
+      loader: file.endsWith('.tsx') ? 'tsx' : 'ts',
+      format: 'esm',
+      target: 'es2023',
+      sourcefile: file,
+      sourcemap: 'inline',
+      tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: true, verbatimModuleSyntax: false } },
+    });
+    return { format: 'module', source: code, shortCircuit: true };
+  } finally {
+    if (--compiling === 0) {
+      idleTimer = setTimeout(() => {
+        if (compiling === 0) void stop();
+      }, stopWhenIdleMs);
+      idleTimer.unref();
+    }
+  }
 }
+
+const stopWhenIdleMs = 500;
+let compiling = 0;
+let idleTimer;

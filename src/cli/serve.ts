@@ -1,7 +1,7 @@
-import { Host } from './host.ts';
-import { builtInPlugins } from '../plugins/index.ts';
-import { startServer, type TesseraServer } from '../server/http-server.ts';
+import type { Host } from './host.ts';
+import type { TesseraServer } from '../server/http-server.ts';
 import { loadCoreConfig } from '../core/config.ts';
+import { ensureEmbeddedCluster } from '../core/database/embedded-cluster.ts';
 import { createLogger, type Logger } from '../core/logger.ts';
 import { PortUnavailableError } from '../core/errors.ts';
 import { checkPortFree, type ListenAddress } from '../core/listen.ts';
@@ -16,6 +16,14 @@ export async function serveCommand(): Promise<void> {
   const logger = createLogger(config.logLevel, { format: config.logFormat, destination: 'stdout' });
   const address: ListenAddress = { port: config.port, host: config.host, portSetting: 'PORT', hostSetting: 'HOST' };
   await checkPortFree(address);
+  // A new embedded database is created first, before the host, its plugins and the server are loaded: initdb
+  // is the most memory-hungry step of a first start, and the process is smallest now.
+  if (config.databaseUrl === undefined) await ensureEmbeddedCluster(config.dataDir, logger, { port: config.embeddedPort });
+  const [{ Host }, { builtInPlugins }, { startServer }] = await Promise.all([
+    import('./host.ts'),
+    import('../plugins/index.ts'),
+    import('../server/http-server.ts'),
+  ]);
   const host = await Host.start({ builtIns: builtInPlugins, logger });
   let server: TesseraServer;
   try {

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import { ErrorCode, TesseraError } from '../errors.ts';
 import { checkPortFree } from '../listen.ts';
 import { WireServer } from './wire-server.ts';
+import { clusterDirectory, embeddedServerSettings, ensureEmbeddedCluster, useBaselineWasmCompiler } from './embedded-cluster.ts';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) with its files in `dataDir`, served over the
@@ -70,7 +71,10 @@ async function startOwner(dataDir: string, lockPath: string, logger: Logger, req
   try {
     // A taken port fails the start now rather than after PGlite's seconds-long start.
     await checkPortFree({ host: '127.0.0.1', port: requestedPort, portSetting: 'TESSERA_EMBEDDED_PORT' });
-    const pglite = await PGlite.create(path.join(dataDir, 'pgdata'));
+    // A new cluster is made apart (see ensureEmbeddedCluster): PGlite then only opens it.
+    await ensureEmbeddedCluster(dataDir, logger);
+    useBaselineWasmCompiler();
+    const pglite = await PGlite.create(clusterDirectory(dataDir), { startParams: [...PGlite.defaultStartParams, ...embeddedServerSettings] });
     db = pglite;
     const server = new WireServer(pglite, logger);
     const port = await server.listen(requestedPort);
