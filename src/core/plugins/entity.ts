@@ -93,10 +93,15 @@ export type EntityField = ColumnField | TextField | LanguageField | RelationFiel
 
 /** One condition of a list filter, applied when the client gives the filter field (a non-empty list for `in`). */
 export type FilterCondition =
+  /** The column compares to the value. */
   | { op: 'eq' | 'gte' | 'lte'; column: string }
+  /** The column is one of the values. */
   | { op: 'in'; column: string }
+  /** The localized text contains the value, case-insensitively (at most 200 characters). */
   | { op: 'textContains'; text: string }
+  /** A row of `table` whose `references` column holds this entity's (single-column) key has `column` = the value. */
   | { op: 'exists'; table: string; references: string; column: string }
+  /** Accepted and ignored (an input type shared with a list it does not apply to). */
   | { op: 'ignored' };
 
 export interface FilterField {
@@ -178,6 +183,14 @@ export function defineEntity(declaration: EntityDeclaration): Entity {
   for (const [name, field] of Object.entries(declaration.fields)) {
     if (field.kind === 'text' || field.kind === 'language') {
       if (!declaration.texts) throw new Error(`Entity ${declaration.name}: field ${name} is localized but the entity declares no texts table.`);
+    }
+  }
+  for (const [name, query] of Object.entries(declaration.queries ?? {})) {
+    const needsOneKey = query.kind === 'byKey' || Object.values(query.filter?.fields ?? {}).some((field) => field.where.op === 'exists');
+    if (needsOneKey && keyColumns.length > 1) {
+      throw new Error(
+        `Entity ${declaration.name}: ${name} needs a single-column key (a lookup by key or an 'exists' filter); the key is ${keyColumns.join(', ')}.`,
+      );
     }
   }
   return { declaration, name: declaration.name, keyColumns };

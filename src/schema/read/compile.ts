@@ -67,7 +67,7 @@ export interface CompileScope {
   sameLanguage: boolean;
 }
 
-/** The entity's declared root lists and lookups, with what their plans need. */
+/** What of a list request decides its SQL text: one plan per shape (values are parameters). */
 export interface ListShape {
   backward: boolean;
   hasCursor: boolean;
@@ -306,6 +306,7 @@ function jsonObject(pairs: readonly (readonly [string, string])[]): string {
   return `(SELECT row_to_json(o) FROM (SELECT ${pairs.map(([key, value]) => `${value} AS ${quoteIdent(key)}`).join(', ')}) o)`;
 }
 
+// pg sends bigints as text; Postgres reads them back as the column's type.
 const keyParam = (value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
 const listParam = (value: unknown): unknown => (Array.isArray(value) ? value.map(keyParam) : value);
 
@@ -523,7 +524,10 @@ export function compileList(
         throw new Error(`${entity.name}Connection.${name} is not a connection field`);
     }
   }
-  return { ...builder.finish(`WITH page AS (${page}) SELECT (${jsonObject(pairs)})::text AS j`), cursorLength: orderExprs.length };
+  // A count alone reads no page.
+  const readsPage = pairs.some(([, value]) => value.includes('FROM page'));
+  const text = readsPage ? `WITH page AS (${page}) SELECT (${jsonObject(pairs)})::text AS j` : `SELECT (${jsonObject(pairs)})::text AS j`;
+  return { ...builder.finish(text), cursorLength: orderExprs.length };
 }
 
 function sortColumn(sort: SortDeclaration, key: string): { column: string } | { text: string } {
