@@ -68,9 +68,10 @@ export interface OperationOutcome {
 /**
  * The request rules, defined once and applied by both transports, in this order: authenticate → resolve the
  * document (safelist) and check its size → parse → validate (one rule list) → cost and rate limit → execute →
- * format errors (mask, log once) → audit mutations and log the operation. Over HTTP, Apollo parses and validates
- * with `validationRules`/`validationOptions` from here (and caches documents, and serves APQ); graphql-ws calls
- * `parse` and `validate`. Each step returns a RequestRefusal instead of throwing for a client's mistake.
+ * format errors (mask, log once) → audit mutations and log the operation. graphql-ws, and HTTP for queries the
+ * read path serves, call these steps themselves; for the rest of HTTP (mutations, GET, APQ, invalid documents)
+ * Apollo parses and validates with `validationRules`/`validationOptions` from here. Parsed documents and their
+ * validation are cached by text. Each step returns a RequestRefusal instead of throwing for a client's mistake.
  */
 export interface RequestPipeline {
   /** Rules after graphql's specifiedRules. */
