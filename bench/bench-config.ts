@@ -1,3 +1,5 @@
+import { integerSetting } from './bench-process.ts';
+
 /** Settings of the read benchmark, from the environment (see bench/README.md). */
 export interface BenchConfig {
   /** Admin connection string; the bench creates and drops its own database on that server. */
@@ -35,9 +37,9 @@ export interface BenchConfig {
 const defaultAdminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export function readBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
-  const durationSeconds = integer(env, 'BENCH_DURATION', 10, 1, 300);
-  const warmupSeconds = integer(env, 'BENCH_WARMUP', Math.min(3, durationSeconds), 0, 60);
-  const runs = integer(env, 'BENCH_RUNS', 3, 1, 20);
+  const durationSeconds = integerSetting(env, 'BENCH_DURATION', 10, 1, 300);
+  const warmupSeconds = integerSetting(env, 'BENCH_WARMUP', Math.min(3, durationSeconds), 0, 60);
+  const runs = integerSetting(env, 'BENCH_RUNS', 3, 1, 20);
   const reads = 3;
   const servers = 3;
   const plannedLoadSeconds = runs * reads * servers * (durationSeconds + warmupSeconds);
@@ -45,9 +47,9 @@ export function readBenchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     adminUrl: env.BENCH_DATABASE_URL || defaultAdminUrl,
     durationSeconds,
     warmupSeconds,
-    connections: integer(env, 'BENCH_CONNECTIONS', 50, 1, 256),
+    connections: integerSetting(env, 'BENCH_CONNECTIONS', 50, 1, 256),
     maxRequests: durationSeconds * 100_000,
-    timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 300 + plannedLoadSeconds, 10, 7_200),
+    timeoutSeconds: integerSetting(env, 'BENCH_TIMEOUT', 300 + plannedLoadSeconds, 10, 7_200),
     runs,
     profile: env.BENCH_PROFILE === '1',
     reads: env.BENCH_READS ? readKeys(env.BENCH_READS) : undefined,
@@ -62,14 +64,4 @@ function readKeys(raw: string): string[] {
   const unknown = keys.filter((key) => !known.includes(key));
   if (unknown.length > 0) throw new Error(`BENCH_READS=${JSON.stringify(raw)}: unknown read ${unknown.join(', ')}; use ${known.join(', ')}.`);
   return keys;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
-  }
-  return value;
 }

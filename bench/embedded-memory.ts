@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { benchDeadline, boundedCleanup } from './deadline.ts';
 import { sampleMachine, type MachineInfo } from './machine.ts';
 import { processPeakRss, treeMemory } from './process-tree.ts';
+import { integerSetting, log, runBench } from './bench-process.ts';
 
 /**
  * Memory of `npm start` on the embedded database: starts `node bin/tessera.js serve` on a new data directory,
@@ -328,18 +329,8 @@ async function writeResults(results: readonly PhaseResult[], meta: { settings: S
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const idleSeconds = integer(env, 'BENCH_IDLE_SECONDS', 20, 2, 600);
-  return { idleSeconds, timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 300 + 2 * idleSeconds, 30, 3_600) };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
-  }
-  return value;
+  const idleSeconds = integerSetting(env, 'BENCH_IDLE_SECONDS', 20, 2, 600);
+  return { idleSeconds, timeoutSeconds: integerSetting(env, 'BENCH_TIMEOUT', 300 + 2 * idleSeconds, 30, 3_600) };
 }
 
 function median(values: readonly number[]): number {
@@ -368,14 +359,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function log(message: string): void {
-  console.log(`[bench] ${message}`);
-}
-
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runBench(main);

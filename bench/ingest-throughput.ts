@@ -10,6 +10,7 @@ import { sampleMachine } from './machine.ts';
 import { applyMigrations } from '../src/core/database/migrate.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { redactUrl } from '../src/core/database/redact-url.ts';
+import { integerSetting, log, runBench } from './bench-process.ts';
 
 /**
  * Ingest throughput: the framework's bulk path (`bulkUpsert`: COPY into a staging table, then INSERT … ON
@@ -45,12 +46,12 @@ const cleanupTimeoutMs = 30_000;
 function readConfig(env: NodeJS.ProcessEnv): IngestConfig {
   return {
     adminUrl: env.BENCH_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
-    rows: integer(env, 'BENCH_ROWS', 1_000_000, 1, 100_000_000),
-    symbols: integer(env, 'BENCH_SYMBOLS', 500, 1, 100_000),
-    batchSize: integer(env, 'BENCH_BATCH_SIZE', 50_000, 1, 10_000_000),
-    parallelism: integer(env, 'BENCH_PARALLELISM', 2, 1, 64),
-    repeat: integer(env, 'BENCH_REPEAT', 1, 1, 20),
-    timeoutSeconds: integer(env, 'BENCH_TIMEOUT', 900, 10, 86_400),
+    rows: integerSetting(env, 'BENCH_ROWS', 1_000_000, 1, 100_000_000),
+    symbols: integerSetting(env, 'BENCH_SYMBOLS', 500, 1, 100_000),
+    batchSize: integerSetting(env, 'BENCH_BATCH_SIZE', 50_000, 1, 10_000_000),
+    parallelism: integerSetting(env, 'BENCH_PARALLELISM', 2, 1, 64),
+    repeat: integerSetting(env, 'BENCH_REPEAT', 1, 1, 20),
+    timeoutSeconds: integerSetting(env, 'BENCH_TIMEOUT', 900, 10, 86_400),
   };
 }
 
@@ -226,24 +227,4 @@ async function withClient<T>(connectionString: string, work: (client: pg.Client)
   }
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
-  }
-  return value;
-}
-
-function log(message: string): void {
-  console.log(`[bench] ${message}`);
-}
-
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runBench(main);

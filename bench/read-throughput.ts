@@ -11,6 +11,7 @@ import { loadAutocannon, runLoad, type LoadResult, type LoadTarget } from './loa
 import { benchReads, serverKeys, serverLabels, type ServerKey } from './reads.ts';
 import { formatTable, readResult, writeResults, type ReadResult } from './report.ts';
 import { verifyReads } from './verify.ts';
+import { log, runBench } from './bench-process.ts';
 
 /**
  * Read throughput of Tessera against PostGraphile v5 and the bare `node:http` + `pg` baseline, each server in its
@@ -143,15 +144,4 @@ async function cleanUp(cleanups: Cleanup[]): Promise<void> {
   for (const cleanup of [...cleanups].reverse()) await boundedCleanup(cleanup.label, cleanup.run, cleanupTimeoutMs);
 }
 
-function log(message: string): void {
-  console.log(`[bench] ${message}`);
-}
-
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
-    if (error instanceof Error && error.cause) console.error(error.cause);
-    process.exit(1);
-  },
-);
+runBench(main);

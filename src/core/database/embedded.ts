@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import { ErrorCode, TesseraError } from '../errors.ts';
 import { checkPortFree } from '../listen.ts';
 import { WireServer } from './wire-server.ts';
-import { clusterDirectory, embeddedServerSettings, ensureEmbeddedCluster, useBaselineWasmCompiler } from './embedded-cluster.ts';
+import { clusterDirectory, embeddedServerSettings, ensureEmbeddedCluster, isAlive, useBaselineWasmCompiler } from './embedded-cluster.ts';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) with its files in `dataDir`, served over the
@@ -132,13 +132,4 @@ async function writeLock(lockPath: string, lock: LockFile): Promise<void> {
   const temporary = `${lockPath}.${process.pid}`;
   await fs.writeFile(temporary, JSON.stringify(lock));
   await fs.rename(temporary, lockPath);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
