@@ -65,6 +65,24 @@ describe('authentication and roles over HTTP', () => {
     expect(me.me).toEqual({ kind: 'anonymous', roles: ['viewer'] });
   });
 
+  it('refuses an empty or non-Bearer Authorization header and an empty X-API-Key instead of serving them as anonymous', async () => {
+    const refused: Record<string, string>[] = [
+      { authorization: '' },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer' },
+      { 'x-api-key': ' ' },
+    ];
+    for (const headers of refused) {
+      const response = await graphql(server, '{ me { kind } }', {}, headers);
+      expect(response.status, JSON.stringify(headers)).toBe(401);
+      expect(response.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(response.body.errors?.[0]?.message).toMatch(/header is empty|leave the header out/);
+      expect(response.body.data).toBeUndefined();
+    }
+    // Without the headers at all, the same request is anonymous.
+    expect((await query<{ me: { kind: string } }>(server, '{ me { kind } }')).me.kind).toBe('anonymous');
+  });
+
   it('manages keys: created by an admin and shown once, stored hashed, refused once revoked or expired', async () => {
     const created = await query<{ createApiKey: { key: string; apiKey: { id: string; roles: string[]; createdBy: string } } }>(
       server,

@@ -34,6 +34,16 @@ export class Authenticator {
   }
 
   async authenticate(credentials: Credentials): Promise<Identity> {
+    // A header that is sent is meant: an empty one or another scheme is refused, never served as anonymous.
+    if (credentials.authorization !== undefined && !bearerToken(credentials.authorization)) {
+      throw new AuthError(
+        ErrorCode.UNAUTHENTICATED,
+        'The Authorization header is empty or not of the form "Bearer <API key or JWT>": send the credential after "Bearer ", or leave the header out.',
+      );
+    }
+    if (credentials.apiKey !== undefined && !credentials.apiKey.trim()) {
+      throw new AuthError(ErrorCode.UNAUTHENTICATED, 'The X-API-Key header is empty: send an API key in it, or leave the header out.');
+    }
     const token = bearerToken(credentials.authorization) ?? credentials.apiKey?.trim();
     if (!token) {
       if (!this.anonymousAllowed) {
