@@ -21,8 +21,13 @@ export function createGraphQLHandler(apollo: ApolloServer<RequestContext>, host:
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, maxBodyBytes);
-      if (raw === undefined)
-        return sendJson(res, 413, { errors: [{ message: `Request body larger than ${maxBodyBytes} bytes.`, extensions: { code: 'BAD_REQUEST' } }] });
+      if (raw === undefined) {
+        // The rest of the body is still coming: answer, then close the connection once it is read (refuseBody).
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, {
+          errors: [{ message: `Request body larger than ${maxBodyBytes} bytes: send at most that much.`, extensions: { code: 'BAD_REQUEST' } }],
+        });
+      }
       const type = req.headers['content-type'] ?? '';
       if (type.includes('application/json') || type.includes('application/graphql-response+json')) {
         try {
@@ -173,7 +178,15 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Reads the body as UTF-8; undefined when it exceeds `limit` bytes. */
+/** The most of a refused body read and dropped before the connection is cut, and for how long. */
+const drainBytes = 16 * 1_048_576;
+const drainMs = 5_000;
+
+/**
+ * Reads the body as UTF-8; undefined when it exceeds `limit` bytes. The rest of a refused body is read and dropped
+ * (up to `drainBytes`, for `drainMs`), so that the refusal reaches the client before the connection closes: a
+ * socket closed with unread input is reset, and the client sees the reset instead of the answer.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -181,12 +194,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
+      if (!tooLarge && size <= limit) return void chunks.push(chunk);
       if (!tooLarge) {
         tooLarge = true;
-        req.pause();
+        chunks.length = 0;
+        const timer = setTimeout(() => req.socket.destroy(), drainMs);
+        timer.unref();
+        req.once('end', () => clearTimeout(timer));
         resolve(undefined);
       }
+      if (size > limit + drainBytes) req.socket.destroy();
     });
     req.on('end', () => {
       if (!tooLarge) resolve(Buffer.concat(chunks).toString('utf8'));

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Writable } from 'node:stream';
@@ -90,6 +91,37 @@ describe('the HTTP API', () => {
     expect(JSON.stringify(refuse.body)).not.toContain('stacktrace');
   });
 
+  it('delivers a 413 for an oversized body on a kept-alive connection, closes it, and serves the next request', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
+        const request = http.request(
+          `${server.url}/graphql`,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (response) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, text }));
+          },
+        );
+        request.on('error', reject);
+        request.end(body);
+      });
+    try {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const refused = await post(JSON.stringify({ query: `{ plugins { name } } #${'x'.repeat(3_000_000)}` }));
+        expect(refused.status).toBe(413);
+        expect(refused.connection).toBe('close');
+        expect(refused.text).toContain('Request body larger than');
+        const next = await post(JSON.stringify({ query: '{ plugins { name } }' }));
+        expect(next.status).toBe(200);
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('rejects malformed requests with a clear message', async () => {
     const badJson = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(badJson.status).toBe(400);
@@ -100,6 +132,7 @@ describe('the HTTP API', () => {
       body: JSON.stringify({ query: `{ plugins { name } } #${'x'.repeat(1_100_000)}` }),
     });
     expect(huge.status).toBe(413);
+    expect(huge.headers.get('connection')).toBe('close');
     const csrf = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
