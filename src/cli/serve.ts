@@ -33,7 +33,7 @@ export async function serveCommand(): Promise<void> {
     throw PortUnavailableError.matches(error) ? new PortUnavailableError(address, error) : error;
   }
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: string, exitCode = 0) => {
     if (stopping) {
       host.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
@@ -44,7 +44,7 @@ export async function serveCommand(): Promise<void> {
       .stop()
       .then(() => {
         host.logger.info('stopped');
-        process.exit(0);
+        process.exit(exitCode);
       })
       .catch((error: unknown) => {
         host.logger.error({ err: error }, 'shutdown failed');
@@ -53,6 +53,13 @@ export async function serveCommand(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A rejected promise nobody handled (a plugin's too) leaves no state half-changed: log it and serve on. An
+  // uncaught exception may have: finish in-flight requests, stop, and exit 1 for the supervisor to restart.
+  process.on('unhandledRejection', (reason) => host.logger.error({ err: reason }, 'unhandled promise rejection: logged, serving on'));
+  process.on('uncaughtException', (error, origin) => {
+    host.logger.fatal({ err: error, origin }, 'uncaught exception: shutting down');
+    shutdown('uncaughtException', 1);
+  });
   try {
     await announce(host, server);
   } catch (error) {
