@@ -1,36 +1,9 @@
-import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, postgresUrl } from '../helpers/services.ts';
+import { createPostgresDatabase, forwardToPostgres } from '../helpers/services.ts';
 import { freePort, jsonLines, spawnTessera, type TesseraProcess } from './tessera-process.ts';
 
 // Loose: under load, starting Node and the TypeScript loader alone can take several seconds (see start-failures.test.ts).
 const KNOWN_AT_ONCE_MS = 30_000;
-
-/** Forwards a loopback port to the test PostgreSQL server: a server that "comes up" when it starts listening. */
-async function forwardToPostgres(port: number): Promise<{ close(): Promise<void> }> {
-  const target = new URL(postgresUrl as string);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('tessera serve against a PostgreSQL server', { timeout: 180_000 }, () => {
   let database: { url: string; drop: () => Promise<void> };

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { createThrowawayDatabase } from '../../src/testing/index.ts';
 
 /**
@@ -21,4 +22,43 @@ export const backends: Backend[] = postgresUrl ? ['embedded', 'postgres'] : ['em
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
   return createThrowawayDatabase(postgresUrl);
+}
+
+/** A loopback port forwarded to the test PostgreSQL server, whose connections a test can cut (as a server restart does). */
+export interface PostgresForwarder {
+  /** Drops every open connection (both ways); the port keeps accepting new ones. */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+/** Forwards `port` (0: any free one, see `port()`) on 127.0.0.1 to the test PostgreSQL server. */
+export async function forwardToPostgres(port: number): Promise<PostgresForwarder & { port: number }> {
+  if (!postgresUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const target = new URL(postgresUrl);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const cut = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut,
+    close: () =>
+      new Promise<void>((resolve) => {
+        cut();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -88,6 +88,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 1_000 } : {}),
   });
   pool.on('error', (error) => options.logger.error({ err: error }, 'idle database connection failed'));
+  // A connection dropped while code holds it (a Postgres restart between two statements of a job) emits 'error'
+  // on its client, and an unheard 'error' ends the process. The statement that uses it fails, and the pool
+  // replaces it once released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.logger.warn({ err: error }, 'database connection lost'));
+  });
   const adapter = new PrismaPg(pool);
   const prisma = new PrismaClient({ adapter });
 
