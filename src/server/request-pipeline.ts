@@ -16,7 +16,7 @@ import { AuthError } from '../core/errors.ts';
 import type { RequestContext } from '../core/request-context.ts';
 import { checkTokenLimit, checkVariablesSize, costError, operationCost } from '../schema/limits/index.ts';
 import { formatOperationError, internalErrorCode, withRequestId } from './operation-errors.ts';
-import { rateLimitAmounts, rateLimitedError, rateLimitHeaders, rateLimitSubject } from './rate-limit/index.ts';
+import { RateLimitRuleName, rateLimitAmounts, rateLimitedError, rateLimitHeaders, rateLimitSubject, retryAfterHeader } from './rate-limit/index.ts';
 import { requestRules } from './request-rules.ts';
 import type { Safelist } from './safelist.ts';
 import type { ServerHost } from './server-host.ts';
@@ -25,6 +25,7 @@ export type Transport = 'http' | 'graphql-ws';
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 const documentCacheSize = 1_000;
+const maxBlockedAddresses = 100_000;
 
 /** The client's X-Request-Id when it is safe to log and echo, else a new one. */
 export function requestIdFrom(header: string | string[] | undefined): string {
@@ -128,15 +129,33 @@ export function createRequestPipeline(host: ServerHost, safelist: Safelist | und
       ),
     );
   };
+  // Addresses refused for too many refused credentials, until when (this instance's memory of the shared count).
+  const blockedUntil = new Map<string, number>();
+  const authRateLimited = (retryAfterMs: number) => {
+    const decision = { allowed: false, limit: 0, remaining: 0, retryAfterMs, rule: RateLimitRuleName.failedAuthentications };
+    return new RequestRefusal([rateLimitedError(decision, { reason: 'Too many refused credentials from this address.' })], 429, {
+      'retry-after': retryAfterHeader(decision),
+    });
+  };
   const pipeline: RequestPipeline = {
     validationRules: rules.validationRules,
     validationOptions,
 
     async authenticate(credentials, origin) {
+      // An address past its refused-credentials limit is not heard: no credential check, no audit row.
+      const subject = `auth:${origin.ip ?? 'unknown'}`;
+      const blocked = blockedUntil.get(subject);
+      if (blocked !== undefined && blocked > Date.now()) return authRateLimited(blocked - Date.now());
       try {
         return await host.auth.authenticate(credentials);
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
+        const decision = await host.rateLimiter.consume(subject, { [RateLimitRuleName.failedAuthentications]: 1 });
+        if (!decision.allowed) {
+          blockedUntil.set(subject, Date.now() + decision.retryAfterMs);
+          if (blockedUntil.size > maxBlockedAddresses) blockedUntil.delete(blockedUntil.keys().next().value as string);
+          return authRateLimited(decision.retryAfterMs);
+        }
         const given = Boolean(credentials.authorization || credentials.apiKey);
         host.audit.record({
           identity: anonymousIdentity([]),

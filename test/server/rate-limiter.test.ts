@@ -154,6 +154,7 @@ describe('rate limit config', () => {
       requestsPerMinute: 600,
       costPerMinute: 10_000_000,
       anonymousRequestsPerMinute: 120,
+      failedAuthPerMinute: 20,
       redisTimeoutMs: 100,
       onRedisDown: 'allow',
     });
@@ -161,10 +162,12 @@ describe('rate limit config', () => {
       { name: 'requests', limit: 600, windowMs: 60_000 },
       { name: 'anonymous-requests', limit: 120, windowMs: 60_000 },
       { name: 'cost', limit: 10_000_000, windowMs: 60_000 },
+      { name: 'failed-authentications', limit: 20, windowMs: 60_000 },
     ]);
     expect(Object.keys(rateLimitEnvironment).sort()).toEqual([
       'TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS',
       'TESSERA_RATE_LIMIT_COST',
+      'TESSERA_RATE_LIMIT_FAILED_AUTH',
       'TESSERA_RATE_LIMIT_ON_REDIS_DOWN',
       'TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS',
       'TESSERA_RATE_LIMIT_REQUESTS',
@@ -177,6 +180,7 @@ describe('rate limit config', () => {
       TESSERA_RATE_LIMIT_REQUESTS: '50',
       TESSERA_RATE_LIMIT_COST: '0',
       TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS: '',
+      TESSERA_RATE_LIMIT_FAILED_AUTH: '0',
       TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS: '250',
       TESSERA_RATE_LIMIT_ON_REDIS_DOWN: 'deny',
     });

@@ -8,6 +8,8 @@ export const rateLimitEnvironment: Record<string, string> = {
   TESSERA_RATE_LIMIT_COST:
     'Query cost per minute per API key, user or anonymous IP (default 10000000, ten queries at the largest cost allowed; 0 = no limit)',
   TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS: 'Requests per minute per IP address of anonymous clients (default 120; 0 = no limit)',
+  TESSERA_RATE_LIMIT_FAILED_AUTH:
+    'Refused credentials per minute per IP address (default 20; 0 = no limit); past it, that address gets 429 without its credentials being checked, and no more audit rows, until the window ends',
   TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS: 'How long a rate limit check waits for Redis before applying TESSERA_RATE_LIMIT_ON_REDIS_DOWN (default 100)',
   TESSERA_RATE_LIMIT_WINDOW_MS: 'Length of a rate limit window in ms; the limits above count per window (default 60000)',
   TESSERA_RATE_LIMIT_ON_REDIS_DOWN:
@@ -22,6 +24,8 @@ export const RateLimitRuleName = {
   anonymousRequests: 'anonymous-requests',
   /** Query cost, of every subject (key, user or anonymous IP). */
   cost: 'cost',
+  /** Refused credentials, per IP address. */
+  failedAuthentications: 'failed-authentications',
 } as const;
 
 export interface RateLimitConfig {
@@ -31,6 +35,8 @@ export interface RateLimitConfig {
   costPerMinute: number;
   /** Per minute per anonymous IP; 0 = no limit. */
   anonymousRequestsPerMinute: number;
+  /** Refused credentials per minute per IP; 0 = no limit. */
+  failedAuthPerMinute: number;
   redisTimeoutMs: number;
   onRedisDown: RedisDownPolicy;
   /** The enabled rules (limits of 0 left out), for createRateLimiter / createMemoryRateLimiter. */
@@ -49,6 +55,7 @@ const rateLimitSchema = z.object({
   // Ten operations at TESSERA_MAX_COST a minute: a heavy but legal query must never exhaust the budget alone.
   TESSERA_RATE_LIMIT_COST: limit(10_000_000),
   TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS: limit(120),
+  TESSERA_RATE_LIMIT_FAILED_AUTH: limit(20),
   TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce
     .number({ error: 'expected a number of milliseconds' })
     .int({ error: 'expected a whole number of milliseconds' })
@@ -74,11 +81,13 @@ export function loadRateLimitConfig(env: NodeJS.ProcessEnv = process.env): RateL
     { name: RateLimitRuleName.requests, limit: c.TESSERA_RATE_LIMIT_REQUESTS, windowMs: c.TESSERA_RATE_LIMIT_WINDOW_MS },
     { name: RateLimitRuleName.anonymousRequests, limit: c.TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS, windowMs: c.TESSERA_RATE_LIMIT_WINDOW_MS },
     { name: RateLimitRuleName.cost, limit: c.TESSERA_RATE_LIMIT_COST, windowMs: c.TESSERA_RATE_LIMIT_WINDOW_MS },
+    { name: RateLimitRuleName.failedAuthentications, limit: c.TESSERA_RATE_LIMIT_FAILED_AUTH, windowMs: c.TESSERA_RATE_LIMIT_WINDOW_MS },
   ].filter((rule) => rule.limit > 0);
   return {
     requestsPerMinute: c.TESSERA_RATE_LIMIT_REQUESTS,
     costPerMinute: c.TESSERA_RATE_LIMIT_COST,
     anonymousRequestsPerMinute: c.TESSERA_RATE_LIMIT_ANONYMOUS_REQUESTS,
+    failedAuthPerMinute: c.TESSERA_RATE_LIMIT_FAILED_AUTH,
     redisTimeoutMs: c.TESSERA_RATE_LIMIT_REDIS_TIMEOUT_MS,
     onRedisDown: c.TESSERA_RATE_LIMIT_ON_REDIS_DOWN,
     rules,
