@@ -1,3 +1,6 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
 /** What every bench command shares: its log lines, its settings from the environment, and how it ends. */
 
 export function log(message: string): void {
@@ -25,4 +28,18 @@ export function runBench(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** bench/results/<bench>-<timestamp>.<extension>: where a bench's outputs go (git-ignored). */
+export function resultPath(bench: string, startedAt: Date, extension = 'json', folder = ''): string {
+  return path.join(import.meta.dirname, 'results', folder, `${bench}-${startedAt.toISOString().replace(/[:.]/g, '-')}.${extension}`);
+}
+
+/** Writes a bench's report as JSON (its name and times first) and returns the file's path. */
+export async function writeReport(bench: string, startedAt: Date, fields: Record<string, unknown>): Promise<string> {
+  const file = resultPath(bench, startedAt);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const report = { bench, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), ...fields };
+  await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
 }

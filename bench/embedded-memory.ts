@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { benchDeadline, boundedCleanup } from './deadline.ts';
 import { sampleMachine, type MachineInfo } from './machine.ts';
 import { processPeakRss, treeMemory } from './process-tree.ts';
-import { integerSetting, log, runBench } from './bench-process.ts';
+import { integerSetting, log, runBench, writeReport } from './bench-process.ts';
 
 /**
  * Memory of `npm start` on the embedded database: starts `node bin/tessera.js serve` on a new data directory,
@@ -309,13 +309,7 @@ function formatTable(results: readonly PhaseResult[]): string {
 }
 
 async function writeResults(results: readonly PhaseResult[], meta: { settings: Settings; startedAt: Date; machine: MachineInfo }): Promise<string> {
-  const directory = path.join(import.meta.dirname, 'results');
-  await fs.mkdir(directory, { recursive: true });
-  const file = path.join(directory, `embedded-memory-${meta.startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  const report = {
-    bench: 'embedded-memory',
-    startedAt: meta.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+  return writeReport('embedded-memory', meta.startedAt, {
     machine: meta.machine,
     settings: { ...meta.settings, sampleEveryMs },
     goals,
@@ -323,9 +317,7 @@ async function writeResults(results: readonly PhaseResult[], meta: { settings: S
       ...result,
       goals: { idle: result.idleMb < goals.idleMb, peak: result.peakMb < goals.peakMb },
     })),
-  };
-  await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
+  });
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {

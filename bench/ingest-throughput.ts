@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { benchDatabase } from './bench-database.ts';
@@ -10,7 +9,7 @@ import { sampleMachine } from './machine.ts';
 import { applyMigrations } from '../src/core/database/migrate.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { redactUrl } from '../src/core/database/redact-url.ts';
-import { integerSetting, log, runBench } from './bench-process.ts';
+import { integerSetting, log, runBench, writeReport } from './bench-process.ts';
 
 /**
  * Ingest throughput: the framework's bulk path (`bulkUpsert`: COPY into a staging table, then INSERT … ON
@@ -79,7 +78,12 @@ async function main(): Promise<void> {
         await verify(database.url, config.rows);
         const summary = summarize(runs);
         console.log(`\n${formatSummary(config, summary)}\n`);
-        const file = await writeResults({ startedAt, config: { ...config, adminUrl: redactUrl(config.adminUrl) }, machine, runs, summary });
+        const file = await writeReport('ingest-throughput', startedAt, {
+          config: { ...config, adminUrl: redactUrl(config.adminUrl) },
+          machine,
+          runs,
+          summary,
+        });
         log(`results written to ${path.relative(process.cwd(), file)}`);
       })(),
       expired,
@@ -196,14 +200,6 @@ function formatSummary(config: IngestConfig, summary: Summary): string {
     `bulk peak RSS: ${summary.bulkPeakRssMb.toFixed(0)} MB ${summary.rssGoalMet ? 'ok' : `>= ${goalPeakRssMb}`} (goal < ${goalPeakRssMb} MB; at the load's start ${bulk.startRssMb.toFixed(0)} MB)`,
   ];
   return lines.join('\n');
-}
-
-async function writeResults(results: unknown): Promise<string> {
-  const directory = path.join(path.dirname(new URL(import.meta.url).pathname), 'results');
-  await fs.mkdir(directory, { recursive: true });
-  const file = path.join(directory, `ingest-throughput-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await fs.writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  return file;
 }
 
 /** Flushes dirty buffers before each side, so that neither pays for the other's checkpoint (needs superuser). */

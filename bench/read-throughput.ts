@@ -11,7 +11,7 @@ import { loadAutocannon, runLoad, type LoadResult, type LoadTarget } from './loa
 import { benchReads, serverKeys, serverLabels, type ServerKey } from './reads.ts';
 import { formatTable, readResult, writeResults, type ReadResult } from './report.ts';
 import { verifyReads } from './verify.ts';
-import { log, runBench } from './bench-process.ts';
+import { log, resultPath, runBench } from './bench-process.ts';
 
 /**
  * Read throughput of Tessera against PostGraphile v5 and the bare `node:http` + `pg` baseline, each server in its
@@ -67,9 +67,7 @@ async function run(config: BenchConfig, signal: AbortSignal, cleanups: Cleanup[]
       ...childEnv,
       BENCH_MANIFEST_DIR: manifestDir,
       // The serving is profiled (not the data load); summarize with `node --import tsx bench/profile-summary.ts <file>`.
-      ...(config.profile
-        ? { BENCH_CPU_PROFILE: path.join('bench', 'results', 'profiles', `tessera-${startedAt.toISOString().replace(/[:.]/g, '-')}.cpuprofile`) }
-        : {}),
+      ...(config.profile ? { BENCH_CPU_PROFILE: resultPath('tessera', startedAt, 'cpuprofile', 'profiles') } : {}),
     },
     startTimeoutMs: 300_000,
     signal,

@@ -1,5 +1,4 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { writeReport } from './bench-process.ts';
 import type { BenchConfig } from './bench-config.ts';
 import type { LoadResult } from './load.ts';
 import type { MachineInfo } from './machine.ts';
@@ -174,19 +173,11 @@ export async function writeResults(
   meta: { config: BenchConfig; startedAt: Date; machine: MachineInfo; postgraphileVersion: string },
 ): Promise<string> {
   const { adminUrl: _adminUrl, ...settings } = meta.config;
-  const directory = path.join(import.meta.dirname, 'results');
-  await fs.mkdir(directory, { recursive: true });
-  const file = path.join(directory, `read-throughput-${meta.startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  const report = {
-    bench: 'read-throughput',
-    startedAt: meta.startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+  return writeReport('read-throughput', meta.startedAt, {
     machine: meta.machine,
     settings,
     postgraphile: meta.postgraphileVersion,
     goals,
     results,
-  };
-  await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
+  });
 }
